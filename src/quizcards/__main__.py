@@ -1,0 +1,3 @@
+from quizcards.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Trust for decks from outside the shipped and the user's own folders (direnv-style `allow`).
+
+Such a deck runs code only after `quizcards trust PATH`, which pins the file's SHA-256: an
+edited file is untrusted again until trusted anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from quizcards import paths
+from quizcards.errors import TrustError
+
+
+def _store() -> Path:
+    return paths.config_dir() / "trusted.json"
+
+
+def _load() -> dict[str, str]:
+    try:
+        data = json.loads(_store().read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save(table: dict[str, str]) -> None:
+    store = _store()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    tmp = store.with_suffix(".tmp")
+    tmp.write_text(json.dumps(table, indent=2, sort_keys=True), "utf-8")
+    os.replace(tmp, store)  # atomic: a crash never leaves half a file
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def trusted_folders() -> list[Path]:
+    return [paths.shipped_decks_dir().resolve(), paths.user_decks_dir().resolve()]
+
+
+def is_trusted(path: Path, sha256: str | None = None) -> bool:
+    real = path.resolve()
+    if any(real.is_relative_to(folder) for folder in trusted_folders()):
+        return True
+    pinned = _load().get(str(real))
+    return pinned is not None and pinned == (sha256 or file_hash(real))
+
+
+def require_trust(path: Path, sha256: str | None = None) -> None:
+    if not is_trusted(path, sha256):
+        pinned = str(path.resolve()) in _load()
+        why = "it changed since you trusted it" if pinned else "it is not from your deck folders"
+        raise TrustError(
+            f"{path}: this deck's code will not run: {why}. Read it, then run "
+            f"`quizcards trust {path}` to allow it."
+        )
+
+
+def trust(path: Path) -> str:
+    table = _load()
+    digest = file_hash(path)
+    table[str(path.resolve())] = digest
+    _save(table)
+    return digest
+
+
+def revoke(path: Path) -> bool:
+    table = _load()
+    found = table.pop(str(path.resolve()), None) is not None
+    _save(table)
+    return found

@@ -1,0 +1,235 @@
+"""The checker worker: imports torch once, stays warm, forks a sandboxed child per check.
+
+The only module of quizcards that imports torch. Protocol: one JSON object per line on
+stdin (a job), one JSON object per line on stdout (the verdict). The first line it writes is
+`{"ready": true, ...}` once torch is loaded. It never runs threads of its own, so forking is
+safe; torch's own pools are set to one thread before the first fork.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from typing import Any
+
+RESULT_CAP = 4 << 20  # bytes of verdict JSON read back from a child
+GRACE = 0.25  # seconds past the card's timeout before the child is killed
+
+
+def _warm() -> dict[str, Any]:
+    versions: dict[str, Any] = {"python": ".".join(map(str, sys.version_info[:3]))}
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+        import torch.nn
+        import torch.nn.functional
+
+        torch.manual_seed(0)
+        torch.randn(3, 4).softmax(dim=1).max(dim=0)  # touch the kernels once
+        x = torch.ones(2, requires_grad=True)
+        (x * 2).sum().backward()
+        versions["torch"] = torch.__version__
+    except ImportError:
+        versions["torch"] = None
+    try:
+        import numpy
+        import numpy.random
+
+        versions["numpy"] = numpy.__version__
+    except ImportError:
+        versions["numpy"] = None
+    # modules deck code commonly imports: loaded once here, free in every child
+    import collections  # noqa: F401
+    import dataclasses  # noqa: F401
+    import functools  # noqa: F401
+    import inspect  # noqa: F401
+    import itertools  # noqa: F401
+    import math  # noqa: F401
+    import typing  # noqa: F401
+
+    import quizcards.checker.sandbox  # noqa: F401
+
+    return versions
+
+
+class Worker:
+    def __init__(self) -> None:
+        from quizcards.checker.limits import sandbox_uid
+
+        self.uid = sandbox_uid()
+        self.pending: list[tuple[int, str]] = []  # (pid, workdir) of children not yet reaped
+
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        from quizcards.checker.limits import Limits, enter_sandbox
+
+        limits = Limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024))
+        workdir = tempfile.mkdtemp(prefix="quizcards-check-")
+        if self.uid is not None:
+            os.chown(workdir, self.uid, self.uid)
+        r, w = os.pipe()
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(r)
+            code = 0
+            try:
+                try:
+                    isolated = enter_sandbox(workdir, limits, self.uid, w)
+                except BaseException as exc:  # report it instead of running unconfined
+                    data = json.dumps(_limit_verdict("error", f"sandbox setup failed: {exc!r}"))
+                    os.write(w, data.encode())
+                    raise
+                from quizcards.checker.sandbox import run_job
+
+                verdict = run_job(job)
+                verdict["network_isolated"] = isolated
+                data = json.dumps(verdict, default=repr).encode()
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(w, view[:65536]) :]
+            except BaseException as exc:
+                code = 70
+                try:
+                    os.write(w, json.dumps(_limit_verdict(
+                        "error", f"the checker failed in the sandbox: {exc!r}")).encode())
+                except BaseException:
+                    pass
+            finally:
+                # take down anything the code left running; kill(-1) is only ever sent once
+                # this process is verifiably the dedicated sandbox uid (never as root)
+                if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except OSError:
+                        pass
+                os._exit(code)
+        os.close(w)
+        verdict = self._collect(pid, r, limits, started)
+        os.close(r)
+        self.pending.append((pid, workdir))
+        verdict["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return verdict
+
+    def _collect(self, pid: int, r: int, limits: Any, started: float) -> dict[str, Any]:
+        deadline = started + limits.timeout + GRACE
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                self._kill(pid)
+                return _limit_verdict("timeout", f"the code ran past the {limits.timeout:g} s "
+                                      "time limit (an endless loop?)")
+            ready, _, _ = select.select([r], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > RESULT_CAP:
+                self._kill(pid)
+                return _limit_verdict("crashed", "the result was too large to report")
+            chunks.append(chunk)
+        if chunks:
+            try:
+                return json.loads(b"".join(chunks))
+            except ValueError:
+                pass
+        # the child died without a verdict: find out how
+        _, status = os.waitpid(pid, 0)
+        self._kill(pid)
+        return _death_verdict(status, limits)
+
+    def _kill(self, pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.uid is not None:
+            from quizcards.checker.limits import sweep
+
+            sweep(self.uid)
+
+    def reap(self, block: bool = False) -> None:
+        """Collect finished children and remove their folders (off the answer path)."""
+        still: list[tuple[int, str]] = []
+        for pid, workdir in self.pending:
+            done = True
+            if workdir:
+                try:
+                    got, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+                    done = got != 0
+                except ChildProcessError:
+                    done = True
+            if done:
+                if workdir:
+                    shutil.rmtree(workdir, ignore_errors=True)
+            else:
+                still.append((pid, workdir))
+        self.pending = still
+
+
+def _limit_verdict(status: str, diagnosis: str) -> dict[str, Any]:
+    return {"status": status, "correct": False, "expected": None, "got": None,
+            "diagnosis": diagnosis, "near_miss": False, "malformed": False}
+
+
+def _death_verdict(status: int, limits: Any) -> dict[str, Any]:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return _limit_verdict("timeout", "the code used more than its CPU time")
+        if sig == signal.SIGKILL:
+            return _limit_verdict("memory", "the code was killed (out of memory?)")
+        name = signal.Signals(sig).name
+        return _limit_verdict("crashed", f"the code crashed the interpreter ({name})")
+    code = os.WEXITSTATUS(status)
+    return _limit_verdict("crashed", f"the code ended the process (exit status {code}) "
+                          "before a result was reported")
+
+
+def _write(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, default=repr) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI's Ctrl-C is not for us
+    versions = _warm()
+    gc.collect()
+    gc.freeze()  # keep the warm heap out of the children's copy-on-write faults
+    worker = Worker()
+    _write({"ready": True, "versions": versions, "pid": os.getpid(),
+            "sandbox_uid": worker.uid})
+    for line in sys.stdin:
+        worker.reap()
+        if not line.strip():
+            continue
+        try:
+            job = json.loads(line)
+        except ValueError:
+            _write(_limit_verdict("error", "the worker got a malformed job"))
+            continue
+        if job.get("op") == "ping":
+            _write({"pong": True})
+            continue
+        try:
+            verdict = worker.run(job)
+        except Exception as exc:  # the worker itself must keep serving
+            verdict = _limit_verdict("error", f"the checker failed: {exc}")
+        _write(verdict)
+    worker.reap(block=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The `quizcards` command: thin subcommands that wire the layers together.
+
+Imports are deferred into each command so that `quizcards --help` and `lint` start fast and
+nothing here pulls in torch (only the checker worker process imports it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quizcards import __version__
+from quizcards.errors import QuizcardsError, TrustError, UsageError
+
+if TYPE_CHECKING:
+    from quizcards.decks.loader import LoadedDeck
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quizcards",
+        description="Spaced-repetition quizzes for PyTorch and Python that run the code.",
+    )
+    parser.add_argument("--version", action="version", version=f"quizcards {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    review = sub.add_parser("review", help="review due cards (the default command)")
+    review.add_argument("--deck", action="append", default=[], help="only this deck (repeatable)")
+    review.add_argument("--tag", action="append", default=[], help="only cards with this tag")
+
+    lint = sub.add_parser("lint", help="check deck files: structure, then every stated answer")
+    lint.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    lint.add_argument("--json", action="store_true", help="print one JSON object")
+    lint.add_argument("--no-exec", action="store_true", help="check structure only, run nothing")
+    lint.add_argument("--jobs", type=int, default=0, help="parallel checks (default: cores)")
+    lint.add_argument("--max-combos", type=int, default=8,
+                      help="param combinations run per card (default 8)")
+
+    sub.add_parser("schema", help="print the deck JSON Schema (for editor completion)")
+
+    check = sub.add_parser("check", help="grade one answer to one card")
+    check.add_argument("deckfile", type=Path)
+    check.add_argument("card_id")
+    check.add_argument("--answer", required=True)
+    check.add_argument("--json", action="store_true")
+    check.add_argument("--seed", type=int, default=0, help="which param combination to draw")
+    check.add_argument("--seconds", type=float, default=None,
+                       help="time the answer took (for the suggested grade)")
+
+    trust = sub.add_parser("trust", help="allow a deck from outside your folders to run code")
+    trust.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    trust.add_argument("--revoke", action="store_true")
+
+    stats = sub.add_parser("stats", help="today's numbers")
+    stats.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    command = args.command or "review"
+    try:
+        handler = _COMMANDS[command]
+        return handler(args)
+    except (UsageError, TrustError) as exc:
+        print(f"quizcards: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except QuizcardsError as exc:
+        print(f"quizcards: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from quizcards.core.models import schema_json
+
+    print(json.dumps(schema_json(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from quizcards.decks.lint import lint
+
+    for path in args.paths:
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    report = lint(
+        args.paths,
+        execute=not args.no_exec,
+        jobs=args.jobs or None,
+        max_combos=args.max_combos,
+        progress=not args.json and sys.stderr.isatty(),
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            print(problem)
+        print(report.summary(), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _load_one(path: Path) -> LoadedDeck:
+    from quizcards.decks.loader import load_file
+
+    if not path.is_file():
+        raise UsageError(f"no such deck file: {path}")
+    loaded, problems = load_file(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if loaded is None:
+        raise UsageError(f"{path}: the deck does not load (see above)")
+    return loaded
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from quizcards.checker.client import Checker
+    from quizcards.checker.trust import require_trust
+
+    loaded = _load_one(args.deckfile)
+    card = loaded.card(args.card_id)
+    if card is None:
+        known = ", ".join(c.id for c in loaded.deck.cards)
+        raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
+    if card.executable:
+        require_trust(loaded.path, loaded.sha256)
+    with Checker() as checker:
+        verdict = checker.check(loaded.deck, card, args.answer, seed=args.seed,
+                                seconds=args.seconds)
+    data = {"deck": loaded.deck.id, "card": card.id, **verdict.to_json()}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, default=repr))
+        return EXIT_OK
+    mark = "right" if verdict.correct else ("could not read the answer" if verdict.malformed
+                                            else "wrong")
+    status = "" if verdict.status == "ok" else f" [{verdict.status}]"
+    print(f"{mark}{status}")
+    if verdict.expected is not None and not verdict.malformed:
+        print(f"  expected: {verdict.expected}")
+    if verdict.got is not None:
+        print(f"  got:      {verdict.got}")
+    if verdict.diagnosis:
+        print(f"  {verdict.diagnosis}")
+    explain = getattr(card, "explain", None)
+    if explain:
+        print(f"  why: {explain.strip()}")
+    print(f"  suggested grade: {verdict.suggested_grade}")
+    return EXIT_OK
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    from quizcards.checker import trust
+
+    for path in args.paths:
+        if not path.is_file():
+            raise UsageError(f"no such deck file: {path}")
+        if args.revoke:
+            found = trust.revoke(path)
+            print(f"{path}: {'no longer trusted' if found else 'was not trusted'}")
+        else:
+            digest = trust.trust(path)
+            print(f"{path}: trusted (sha256 {digest[:12]}); editing it revokes this")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "schema": cmd_schema,
+    "lint": cmd_lint,
+    "check": cmd_check,
+    "trust": cmd_trust,
+}

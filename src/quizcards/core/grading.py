@@ -1,0 +1,49 @@
+"""The grading policy: from a checker verdict and the answer time to a suggested SM-2 grade.
+
+All thresholds live here. The learner confirms or overrides the suggestion with 0-5.
+- revealed without an answer -> 0
+- wrong -> 1, or 2 for a near miss (right dims in the wrong order, a value just outside
+  tolerance, a base class of the exception raised)
+- right but slow -> 3 (slower than SLOW_FACTOR x the kind's quick time) or 4
+- right and quick -> 5
+A check that broke a limit in the learner's own code (code cards) counts as wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# seconds within which a right answer counts as quick, by card kind
+QUICK_SECONDS: dict[str, float] = {
+    "shape": 12.0,
+    "value": 20.0,
+    "raises": 12.0,
+    "choice": 12.0,
+    "output": 30.0,
+    "recall": 15.0,
+    "code": 120.0,
+}
+SLOW_FACTOR = 2.5  # right but slower than quick x this -> 3 instead of 4
+
+
+@dataclass(frozen=True)
+class GradeInput:
+    kind: str
+    correct: bool
+    near_miss: bool = False
+    seconds: float | None = None
+    revealed: bool = False
+
+
+def suggest_grade(g: GradeInput) -> int:
+    """A grade 0-5 for SM-2. With no time known, a right answer counts as quick."""
+    if g.revealed:
+        return 0
+    if not g.correct:
+        return 2 if g.near_miss else 1
+    quick = QUICK_SECONDS.get(g.kind, 15.0)
+    if g.seconds is None or g.seconds <= quick:
+        return 5
+    if g.seconds <= quick * SLOW_FACTOR:
+        return 4
+    return 3

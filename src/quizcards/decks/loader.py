@@ -1,0 +1,518 @@
+"""YAML -> Deck models, with a `file:line:col: deck/card: message` for every problem.
+
+Positions come from the YAML nodes (PyYAML's compose step), never from guessing. A deck whose
+header is broken is skipped; a broken card is reported and left out while the rest of its deck
+still loads, so one typo never hides a whole deck (and no history is touched either way).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from quizcards.core.models import (
+    CARD_KINDS,
+    KIND_MODELS,
+    CardBase,
+    ChoiceCard,
+    CodeCard,
+    Deck,
+    DeckHeader,
+)
+from quizcards.core.params import placeholders
+from quizcards.core.versions import KNOWN_PACKAGES, spec_error
+
+try:  # the C parser is ~10x faster and keeps the same marks
+    _Loader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in a deck file, positioned at 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+    deck: str
+    card: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.deck}/{self.card}" if self.card else self.deck
+        return f"{self.file}:{self.line}:{self.col}: {where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "deck": self.deck,
+            "card": self.card,
+            "message": self.message,
+        }
+
+
+@dataclass
+class LoadedDeck:
+    """A deck that loaded (perhaps with some cards left out), and where it came from."""
+
+    deck: Deck
+    path: Path
+    sha256: str
+    card_lines: dict[str, int] = field(default_factory=dict)
+    field_positions: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def card(self, card_id: str) -> CardBase | None:
+        return next((c for c in self.deck.cards if c.id == card_id), None)
+
+    def problem(self, card_id: str, fieldname: str, message: str) -> Problem:
+        """A problem positioned at one field of one card (for lint's execution step)."""
+        line, col = self.field_positions.get(
+            (card_id, fieldname), (self.card_lines.get(card_id, 1), 1)
+        )
+        return Problem(_display(self.path), line, col, self.deck.id, card_id, message)
+
+
+@dataclass
+class LoadResult:
+    decks: list[LoadedDeck] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def deck(self, deck_id: str) -> LoadedDeck | None:
+        return next((d for d in self.decks if d.deck.id == deck_id), None)
+
+
+class _Positions:
+    """Maps a data path to its YAML value node and key node."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.values: dict[Path_, yaml.Node] = {}
+        self.keys: dict[Path_, yaml.Node] = {}
+
+    def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
+        """Line and column of the node at path, falling back to the nearest parent."""
+        table = self.keys if key else self.values
+        while path:
+            node = table.get(path) or self.values.get(path)
+            if node is not None:
+                return node.start_mark.line + 1, node.start_mark.column + 1
+            path = path[:-1]
+        node = self.values.get(())
+        if node is not None:
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        return 1, 1
+
+    def find_in(self, path: Path_, needle: str) -> tuple[int, int]:
+        """Position of `needle` inside the scalar at path (its raw source text)."""
+        node = self.values.get(path)
+        if node is None:
+            return self.at(path)
+        start, end = node.start_mark.index, node.end_mark.index
+        offset = self.text.find(needle, start, end)
+        if offset < 0:
+            return self.at(path)
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, col
+
+
+class _FileLoader:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self.problems: list[Problem] = []
+        self.deck_name = path.stem
+        self.pos = _Positions("")
+
+    # -- reporting -------------------------------------------------------------------------
+    def report(self, where: tuple[int, int], message: str, card: str | None = None) -> None:
+        line, col = where
+        self.problems.append(Problem(self.display, line, col, self.deck_name, card, message))
+
+    # -- reading ---------------------------------------------------------------------------
+    def read_text(self) -> str | None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            self.report((1, 1), f"cannot read file: {exc.strerror or exc}")
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.report(
+                (line, col),
+                f"file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded "
+                "(save the file as UTF-8)",
+            )
+            return None
+        return text.removeprefix("\ufeff")
+
+    def compose(self, text: str) -> tuple[yaml.Node | None, Any]:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, None
+            data = loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problem = exc.problem or "invalid YAML"
+            context = f" ({exc.context})" if exc.context else ""
+            self.report(where, f"YAML syntax error: {problem}{context}")
+            return None, None
+        except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+            mark = getattr(exc, "problem_mark", None)
+            where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            self.report(where, f"YAML error: {exc}")
+            return None, None
+        finally:
+            loader.dispose()
+        return node, data
+
+    def index(self, node: yaml.Node, path: Path_) -> None:
+        """Record positions of every node; report duplicate and non-string keys."""
+        self.pos.values[path] = node
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != (
+                    "tag:yaml.org,2002:str"
+                ):
+                    where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    self.report(where, f"keys must be text, got {key_node.value!r}")
+                    continue
+                if key in seen:
+                    first = seen[key].start_mark.line + 1
+                    where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    self.report(where, f"duplicate key '{key}' (first at line {first})",
+                                self._card_at(path))
+                    continue
+                seen[key] = key_node
+                self.pos.keys[(*path, key)] = key_node
+                self.index(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.index(item, (*path, i))
+
+    def _card_at(self, path: Path_) -> str | None:
+        if len(path) >= 2 and path[0] == "cards" and isinstance(path[1], int):
+            return self._card_names.get(path[1], f"#{path[1] + 1}")
+        return None
+
+    # -- validating ------------------------------------------------------------------------
+    def load(self) -> Deck | None:
+        self._card_names: dict[int, str] = {}
+        text = self.read_text()
+        if text is None:
+            return None
+        self.pos = _Positions(text)
+        node, data = self.compose(text)
+        if self.problems:
+            return None
+        if node is None:
+            self.report((1, 1), "file is empty: a deck needs id, title and cards")
+            return None
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            self.deck_name = data["id"]
+        if isinstance(data, dict) and isinstance(data.get("cards"), list):
+            for i, card in enumerate(data["cards"]):
+                if isinstance(card, dict) and isinstance(card.get("id"), str):
+                    self._card_names[i] = card["id"]
+        self.index(node, ())
+        if not isinstance(data, dict):
+            self.report(self.pos.at(()), "a deck is a mapping with id, title and cards; "
+                        f"got {_describe(data)}")
+            return None
+        header_ok = self.check_header(data)
+        cards = self.check_cards(data.get("cards"))
+        if not header_ok or not cards:
+            return None
+        header = DeckHeader.model_validate({k: v for k, v in data.items() if k != "cards"})
+        return Deck.model_construct(**dict(header), cards=cards)
+
+    def check_header(self, data: dict[str, Any]) -> bool:
+        before = len(self.problems)
+        allowed = list(Deck.model_fields)
+        for key in data:
+            if isinstance(key, str) and key not in allowed:
+                self.report(self.pos.at((key,), key=True),
+                            f"unknown field '{key}'{_did_you_mean(key, allowed)}")
+        header = {k: v for k, v in data.items() if k in allowed and k != "cards"}
+        try:
+            DeckHeader.model_validate(header)
+        except ValidationError as exc:
+            self.report_validation(exc, data, ())
+        if "cards" not in data:
+            self.report(self.pos.at(()), "missing field 'cards'")
+        elif not isinstance(data["cards"], list):
+            self.report(self.pos.at(("cards",)),
+                        f"cards: expected a list of cards, got {_describe(data['cards'])}")
+        elif not data["cards"]:
+            self.report(self.pos.at(("cards",)), "cards: the deck has no cards")
+        self.check_requires(data.get("requires"), ("requires",), None)
+        return len(self.problems) == before
+
+    def check_requires(self, requires: Any, path: Path_, card: str | None) -> None:
+        if not isinstance(requires, dict):
+            return
+        for package, spec in requires.items():
+            if package not in KNOWN_PACKAGES:
+                self.report(self.pos.at((*path, package), key=True),
+                            f"requires: unknown package '{package}' "
+                            f"(known: {', '.join(KNOWN_PACKAGES)})", card)
+            elif isinstance(spec, str) and (err := spec_error(spec)):
+                self.report(self.pos.at((*path, package)), f"requires: {err}", card)
+
+    def check_cards(self, cards: Any) -> list[Any]:
+        if not isinstance(cards, list):
+            return []
+        good: list[Any] = []
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(cards):
+            path: Path_ = ("cards", i)
+            name = self._card_names.get(i, f"#{i + 1}")
+            card = self.check_card(raw, path, name)
+            if card is None:
+                continue
+            if card.id in seen:
+                self.report(self.pos.at((*path, "id")),
+                            f"duplicate card id '{card.id}' (first at line {seen[card.id]})",
+                            name)
+                continue
+            seen[card.id] = self.pos.at(path)[0]
+            good.append(card)
+        return good
+
+    def check_card(self, raw: Any, path: Path_, name: str) -> CardBase | None:
+        before = len(self.problems)
+        if not isinstance(raw, dict):
+            self.report(self.pos.at(path), f"a card is a mapping; got {_describe(raw)}", name)
+            return None
+        kind = raw.get("kind")
+        if kind is None:
+            self.report(self.pos.at(path),
+                        f"missing field 'kind' (one of: {', '.join(CARD_KINDS)})", name)
+            return None
+        if kind not in KIND_MODELS:
+            self.report(self.pos.at((*path, "kind")),
+                        f"unknown kind {kind!r}{_did_you_mean(str(kind), list(CARD_KINDS))} "
+                        f"(one of: {', '.join(CARD_KINDS)})", name)
+            return None
+        model = KIND_MODELS[kind]
+        allowed = list(model.model_fields)
+        for key in raw:
+            if not isinstance(key, str) or key in allowed:
+                continue
+            owners = [k for k, m in KIND_MODELS.items() if key in m.model_fields]
+            if owners:
+                msg = (f"field '{key}' does not belong to a {kind} card "
+                       f"(it is for {', '.join(owners)} cards)")
+            else:
+                msg = f"unknown field '{key}'{_did_you_mean(key, allowed)}"
+                if msg.endswith(f"'{key}'"):  # no close match here: maybe another kind's field
+                    everywhere = sorted({f for m in KIND_MODELS.values() for f in m.model_fields})
+                    hint = _did_you_mean(key, everywhere)
+                    if hint:
+                        other = hint.split("'")[1]
+                        kinds = [k for k, m in KIND_MODELS.items() if other in m.model_fields]
+                        msg += f"{hint[:-1]} a field of {', '.join(kinds)} cards)"
+            self.report(self.pos.at((*path, key), key=True), msg, name)
+        try:
+            card = model.model_validate({k: v for k, v in raw.items() if k in allowed})
+        except ValidationError as exc:
+            self.report_validation(exc, raw, path, name)
+            return None
+        self.check_semantics(card, path, name)
+        return card if len(self.problems) == before else None
+
+    def check_semantics(self, card: CardBase, path: Path_, name: str) -> None:
+        params = card.params
+        for pname, values in params.items():
+            if not values:
+                self.report(self.pos.at((*path, "params", pname)),
+                            f"param '{pname}' has no values", name)
+        used: set[str] = set()
+        for fname in ("prompt", "code", "answer"):
+            text = getattr(card, fname, None)
+            if not isinstance(text, str) or (fname != "prompt" and not params):
+                continue
+            for ph, _ in placeholders(text):
+                used.add(ph)
+                if ph not in params:
+                    known = (f" (params: {', '.join(params)})" if params
+                             else " (the card has no params)")
+                    self.report(self.pos.find_in((*path, fname), "{" + ph + "}"),
+                                f"placeholder {{{ph}}} has no matching param{known}; "
+                                "write {{ and }} for literal braces", name)
+        for pname in params:
+            if pname not in used:
+                self.report(self.pos.at((*path, "params", pname), key=True),
+                            f"param '{pname}' is never used as {{{pname}}} in prompt or code",
+                            name)
+        self.check_requires(card.requires, (*path, "requires"), name)
+        if isinstance(card, ChoiceCard):
+            letters = "abcdefghijklmnopqrstuvwxyz"[: len(card.options)]
+            for i, letter in enumerate(card.correct):
+                if letter.lower() not in letters or len(letter) != 1:
+                    self.report(self.pos.at((*path, "correct", i)),
+                                f"correct: {letter!r} is not an option letter "
+                                f"(a-{letters[-1]})", name)
+        if isinstance(card, CodeCard):
+            if not card.tests and not card.reference:
+                self.report(self.pos.at(path),
+                            "a code card needs `tests` (asserts) or `reference` with `inputs`",
+                            name)
+            if card.reference and (not card.entry or not card.inputs):
+                self.report(self.pos.at((*path, "reference")),
+                            "`reference` needs `entry` (the function name) and `inputs`", name)
+
+    def report_validation(
+        self, exc: ValidationError, data: Any, base: Path_, card: str | None = None
+    ) -> None:
+        grouped: dict[Path_, list[dict[str, Any]]] = {}
+        for err in exc.errors():
+            if err["type"] == "extra_forbidden":
+                continue  # reported with a did-you-mean by the caller
+            grouped.setdefault(_data_path(data, err["loc"]), []).append(err)
+        for rel, errs in grouped.items():
+            dotted = ".".join(str(p) for p in rel) or "card"
+            first = errs[0]
+            if first["type"] == "missing":
+                self.report(self.pos.at((*base, *rel[:-1])),
+                            f"missing field '{rel[-1]}'", card)
+                continue
+            value = _get(data, rel)
+            msgs = "; or ".join(dict.fromkeys(_lower(e["msg"]) for e in errs))
+            self.report(self.pos.at((*base, *rel)),
+                        f"{dotted}: {msgs} (got {_describe(value)})", card)
+
+
+def _data_path(data: Any, loc: Iterable[Any]) -> Path_:
+    """Keep the parts of a pydantic loc that walk the data (drops union member names)."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        walks_dict = isinstance(current, dict) and part in current
+        walks_list = isinstance(current, list) and isinstance(part, int)
+        if walks_dict or (walks_list and 0 <= part < len(current)):
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, dict) and isinstance(part, str) and part.isidentifier():
+            # a missing field: keep it so the message can name it
+            if part in ("str", "int", "float", "bool", "list", "dict", "none"):
+                continue
+            path.append(part)
+            break
+    return tuple(path)
+
+
+def _get(data: Any, path: Path_) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _lower(msg: str) -> str:
+    return msg[:1].lower() + msg[1:]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"a bool ({value})"
+    if isinstance(value, str):
+        short = value if len(value) <= 30 else value[:27] + "..."
+        return f"text {short!r}"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None, list[Problem]]:
+    """Load one deck file; returns the deck (None when skipped) and its problems."""
+    loader = _FileLoader(path, display or str(path))
+    deck = loader.load()
+    loaded = None
+    if deck is not None:
+        raw = path.read_bytes()
+        names = loader._card_names
+        lines = {name: loader.pos.at(("cards", i))[0] for i, name in names.items()}
+        fields = {
+            (name, f): loader.pos.at(("cards", i, f))
+            for i, name in names.items()
+            for f in ("code", "answer", "tests", "reference", "inputs", "params")
+        }
+        loaded = LoadedDeck(deck, path, hashlib.sha256(raw).hexdigest(), lines, fields)
+    return loaded, sorted(loader.problems)
+
+
+def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """YAML files named directly or found (recursively, sorted) under folders."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
+
+
+def load_paths(paths: Iterable[Path]) -> LoadResult:
+    """Load every deck under paths; duplicate deck ids across files are reported and skipped."""
+    result = LoadResult()
+    owners: dict[str, Path] = {}
+    for path in deck_files(paths):
+        loaded, problems = load_file(path, _display(path))
+        result.problems.extend(problems)
+        if loaded is None:
+            continue
+        deck_id = loaded.deck.id
+        if deck_id in owners:
+            loader = _FileLoader(path, _display(path))
+            loader.deck_name = deck_id
+            text = path.read_text("utf-8")
+            loader.pos = _Positions(text)
+            node = yaml.compose(text, Loader=_Loader)
+            loader.index(node, ())
+            loader.report(loader.pos.at(("id",)),
+                          f"duplicate deck id '{deck_id}' (also in {_display(owners[deck_id])})")
+            result.problems.extend(loader.problems)
+            continue
+        owners[deck_id] = path
+        result.decks.append(loaded)
+    return result
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
