@@ -38,6 +38,7 @@ class WorkerClient:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._buf = b""
+        self._eof = False
         self._lock = threading.Lock()
         self.info: dict[str, Any] = {}
         self.restarts = 0
@@ -100,7 +101,9 @@ class WorkerClient:
 
     # -- talking -------------------------------------------------------------------------
     def _readline(self, deadline: float) -> bytes | None:
+        """One line from the worker; None on timeout or death (then `_eof` is set)."""
         assert self._proc is not None and self._proc.stdout is not None
+        self._eof = False
         fd = self._proc.stdout.fileno()
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
@@ -111,7 +114,8 @@ class WorkerClient:
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                return None  # the worker died
+                self._eof = True  # the worker died
+                return None
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
         return line
@@ -132,7 +136,7 @@ class WorkerClient:
                 line = self._readline(time.monotonic() + limit + SLACK)
                 if line is not None:
                     return json.loads(line)
-                stuck = self._proc.poll() is None
+                stuck = not self._eof
                 self._restart()
                 if stuck or attempt == 1:
                     return {"status": "crashed", "correct": False,

@@ -211,6 +211,12 @@ def grade_value(job: dict[str, Any]) -> dict[str, Any]:
     expected = _show(result)
     if answer is None:
         return _verdict(expected=expected)
+    if (isinstance(candidate, type) and issubclass(candidate, BaseException)) or isinstance(
+        candidate, BaseException
+    ):
+        name = candidate.__name__ if isinstance(candidate, type) else type(candidate).__name__
+        return _verdict(expected=expected, got=name, diagnosis=f"no exception: you expected "
+                        f"{name}, but the code runs and gives {expected}")
     opts = job.get("options", {})
     outcome = compare_values(result, candidate, rtol=opts.get("rtol", 1e-3),
                              atol=opts.get("atol", 1e-5),

@@ -80,6 +80,7 @@ class Worker:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(r)
+            me = os.getpid()
             code = 0
             try:
                 try:
@@ -91,6 +92,8 @@ class Worker:
                 from quizcards.checker.sandbox import run_job
 
                 verdict = run_job(job)
+                if os.getpid() != me:  # a process the code forked got here: only we report
+                    os._exit(0)
                 verdict["network_isolated"] = isolated
                 data = json.dumps(verdict, default=repr).encode()
                 view = memoryview(data)
@@ -98,6 +101,8 @@ class Worker:
                     view = view[os.write(w, view[:65536]) :]
             except BaseException as exc:
                 code = 70
+                if os.getpid() != me:
+                    os._exit(0)
                 try:
                     os.write(w, json.dumps(_limit_verdict(
                         "error", f"the checker failed in the sandbox: {exc!r}")).encode())
@@ -190,7 +195,8 @@ def _death_verdict(status: int, limits: Any) -> dict[str, Any]:
         if sig == signal.SIGXCPU:
             return _limit_verdict("timeout", "the code used more than its CPU time")
         if sig == signal.SIGKILL:
-            return _limit_verdict("memory", "the code was killed (out of memory?)")
+            return _limit_verdict("crashed", "the code was killed (SIGKILL: out of memory, "
+                                  "or a process it started killed it)")
         name = signal.Signals(sig).name
         return _limit_verdict("crashed", f"the code crashed the interpreter ({name})")
     code = os.WEXITSTATUS(status)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_YAML_BOOL_WORDS = ("yes", "no", "on", "off", "y", "n")
 
 
 @dataclass(frozen=True, order=True)
@@ -172,8 +175,15 @@ class _FileLoader:
             mark = exc.problem_mark or exc.context_mark
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or "invalid YAML"
-            context = f" ({exc.context})" if exc.context else ""
-            self.report(where, f"YAML syntax error: {problem}{context}")
+            context = f" ({exc.context}"
+            cmark = exc.context_mark
+            if cmark is not None and mark is not None and cmark.index != mark.index:
+                context += f" at {cmark.line + 1}:{cmark.column + 1}"
+            context = context + ")" if exc.context else ""
+            hint = ""
+            if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
+                hint = "; YAML cannot indent with tabs, use spaces"
+            self.report(where, f"YAML syntax error: {problem}{context}{hint}")
             return None, None
         except yaml.YAMLError as exc:  # e.g. a reader error on control characters
             mark = getattr(exc, "problem_mark", None)
@@ -228,11 +238,13 @@ class _FileLoader:
         if node is None:
             self.report((1, 1), "file is empty: a deck needs id, title and cards")
             return None
-        if isinstance(data, dict) and isinstance(data.get("id"), str):
+        if isinstance(data, dict) and isinstance(data.get("id"), str) and _SLUG.match(data["id"]):
             self.deck_name = data["id"]
         if isinstance(data, dict) and isinstance(data.get("cards"), list):
             for i, card in enumerate(data["cards"]):
-                if isinstance(card, dict) and isinstance(card.get("id"), str):
+                if isinstance(card, dict) and isinstance(card.get("id"), str) and _SLUG.match(
+                    card["id"]
+                ):
                     self._card_names[i] = card["id"]
         self.index(node, ())
         if not isinstance(data, dict):
@@ -309,7 +321,7 @@ class _FileLoader:
             self.report(self.pos.at(path),
                         f"missing field 'kind' (one of: {', '.join(CARD_KINDS)})", name)
             return None
-        if kind not in KIND_MODELS:
+        if not isinstance(kind, str) or kind not in KIND_MODELS:
             self.report(self.pos.at((*path, "kind")),
                         f"unknown kind {kind!r}{_did_you_mean(str(kind), list(CARD_KINDS))} "
                         f"(one of: {', '.join(CARD_KINDS)})", name)
@@ -390,7 +402,16 @@ class _FileLoader:
             if err["type"] == "extra_forbidden":
                 continue  # reported with a did-you-mean by the caller
             grouped.setdefault(_data_path(data, err["loc"]), []).append(err)
+        # a union reports each member; the error deepest into the data is the useful one
+        deeper = {p[:i] for p in grouped for i in range(len(p))}
+        unknown = [k for k in data if isinstance(k, str)] if isinstance(data, dict) else []
         for rel, errs in grouped.items():
+            if rel in deeper:
+                continue
+            if errs[0]["type"] == "missing" and len(rel) == 1 and any(
+                difflib.get_close_matches(k, [str(rel[0])], n=1, cutoff=0.6) for k in unknown
+            ):
+                continue  # `titel:` was already reported as "did you mean 'title'?"
             dotted = ".".join(str(p) for p in rel) or "card"
             first = errs[0]
             if first["type"] == "missing":
@@ -398,9 +419,11 @@ class _FileLoader:
                             f"missing field '{rel[-1]}'", card)
                 continue
             value = _get(data, rel)
-            msgs = "; or ".join(dict.fromkeys(_lower(e["msg"]) for e in errs))
-            self.report(self.pos.at((*base, *rel)),
-                        f"{dotted}: {msgs} (got {_describe(value)})", card)
+            msgs = "; or ".join(dict.fromkeys(_friendly(e) for e in errs))
+            message = f"{dotted}: {msgs} (got {_describe(value)})"
+            if isinstance(value, bool) and any(e["type"] == "string_type" for e in errs):
+                message += "; YAML reads yes/no/on/off as true/false: put it in quotes"
+            self.report(self.pos.at((*base, *rel)), message, card)
 
 
 def _data_path(data: Any, loc: Iterable[Any]) -> Path_:
@@ -431,7 +454,10 @@ def _get(data: Any, path: Path_) -> Any:
     return data
 
 
-def _lower(msg: str) -> str:
+def _friendly(err: Any) -> str:
+    if err["type"] == "string_pattern_mismatch":
+        return "must be a lower-case slug (letters, digits, '-' and '_')"
+    msg = str(err["msg"])
     return msg[:1].lower() + msg[1:]
 
 

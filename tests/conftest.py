@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DECKS = REPO / "decks"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own QUIZCARDS_HOME: no test touches the real profile."""
+    monkeypatch.setenv("QUIZCARDS_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(scope="session")
+def checker() -> Iterator[object]:
+    """One warm worker shared by the checker tests (torch is imported once)."""
+    from quizcards.checker.client import Checker
+
+    with Checker() as c:
+        yield c
