@@ -10,7 +10,9 @@ DECKS = REPO / "decks"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test gets its own QUIZCARDS_HOME: no test touches the real profile."""
     monkeypatch.setenv("QUIZCARDS_HOME", str(tmp_path_factory.mktemp("home")))
 

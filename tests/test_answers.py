@@ -33,7 +33,7 @@ def test_other_shapes(text: str, shape: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("text", ["(3, four)", "3.5x2", "(-1, 2)", "shape"])
 def test_malformed_shape_says_how_to_write_one(text: str) -> None:
-    with pytest.raises(MalformedAnswer, match="write e.g."):
+    with pytest.raises(MalformedAnswer, match=r"write e\.g\."):
         parse_shape(text)
 
 
