@@ -8,6 +8,7 @@ returns a `Verdict` with the suggested grade.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -153,6 +154,7 @@ class WorkerClient:
         self.start()
 
 
+@functools.cache
 def installed_versions() -> dict[str, str | None]:
     """Versions for `requires` gates, read from metadata: no torch import here."""
     found: dict[str, str | None] = {"python": ".".join(map(str, sys.version_info[:3]))}

@@ -59,13 +59,15 @@ def _set(limit: int, soft: int, hard: int | None = None) -> None:
         pass
 
 
-def enter_sandbox(workdir: str, limits: Limits, uid: int | None, result_fd: int) -> bool:
-    """Apply every limit to the current (child) process; returns whether the network is cut."""
+def enter_sandbox(workdir: str, uid: int | None, keep: tuple[int, ...]) -> bool:
+    """Confine the current (child) process before it learns its job; returns whether the
+    network is cut. `keep` are the pipe ends to the worker; every other fd is closed."""
     os.setsid()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail with EFBIG
-    isolated = _unshare(CLONE_NEWNET) if uid is not None else _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+    flags = CLONE_NEWNET if uid is not None else CLONE_NEWUSER | CLONE_NEWNET
+    isolated = _unshare(flags)
     # the worker's stdin/stdout are the protocol pipe: the code must never touch them
     devnull = os.open(os.devnull, os.O_RDONLY)
     out = os.open(os.path.join(workdir, ".stdout"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -74,19 +76,18 @@ def enter_sandbox(workdir: str, limits: Limits, uid: int | None, result_fd: int)
     os.dup2(devnull, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
-    for fd in {devnull, out} - {0, 1, 2, result_fd}:
+    for fd in {devnull, out} - {0, 1, 2, *keep}:
         os.close(fd)
-    os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, 65536)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
 
-    cpu = int(limits.timeout) + 1
-    _set(resource.RLIMIT_CPU, cpu, cpu + 1)
-    _set(resource.RLIMIT_AS, _vm_size() + limits.memory_mb * (1 << 20))
     _set(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)
     _set(resource.RLIMIT_NOFILE, OPEN_FILES_LIMIT)
     _set(resource.RLIMIT_CORE, 0)
     _set(resource.RLIMIT_NPROC, NPROC_LIMIT)
-
     os.environ.clear()
     os.environ.update({
         "HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -97,6 +98,13 @@ def enter_sandbox(workdir: str, limits: Limits, uid: int | None, result_fd: int)
         _drop_to(uid)
     os.umask(0o077)
     return isolated
+
+
+def apply_limits(limits: Limits) -> None:
+    """The limits that depend on the job (set once it has arrived; lowering needs no rights)."""
+    cpu = int(limits.timeout) + 1
+    _set(resource.RLIMIT_CPU, cpu, cpu + 1)
+    _set(resource.RLIMIT_AS, _vm_size() + limits.memory_mb * (1 << 20))
 
 
 PR_SET_KEEPCAPS = 8

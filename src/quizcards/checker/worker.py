@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 RESULT_CAP = 4 << 20  # bytes of verdict JSON read back from a child
@@ -61,66 +62,109 @@ def _warm() -> dict[str, Any]:
     return versions
 
 
+@dataclass
+class _Child:
+    """A sandboxed child forked ahead of time, waiting for its job."""
+
+    pid: int
+    job_w: int
+    result_r: int
+    workdir: str
+
+
 class Worker:
+    """Runs each job in a fresh child. The next child is forked (and confined) right after
+    an answer is sent, so the fork is off the path of the next check."""
+
     def __init__(self) -> None:
         from quizcards.checker.limits import sandbox_uid
 
         self.uid = sandbox_uid()
+        self.spare: _Child | None = None
         self.pending: list[tuple[int, str]] = []  # (pid, workdir) of children not yet reaped
 
-    def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        from quizcards.checker.limits import Limits, enter_sandbox
+    def prepare(self) -> None:
+        if self.spare is None:
+            self.spare = self._fork()
 
-        limits = Limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024))
+    def _fork(self) -> _Child:
         workdir = tempfile.mkdtemp(prefix="quizcards-check-")
         if self.uid is not None:
             os.chown(workdir, self.uid, self.uid)
-        r, w = os.pipe()
-        started = time.perf_counter()
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(r)
-            me = os.getpid()
-            code = 0
-            try:
-                try:
-                    isolated = enter_sandbox(workdir, limits, self.uid, w)
-                except BaseException as exc:  # report it instead of running unconfined
-                    data = json.dumps(_limit_verdict("error", f"sandbox setup failed: {exc!r}"))
-                    os.write(w, data.encode())
-                    raise
-                from quizcards.checker.sandbox import run_job
+        if pid == 0:
+            os.close(job_w)
+            os.close(result_r)
+            self._child(job_r, result_w, workdir)  # never returns
+        os.close(job_r)
+        os.close(result_w)
+        return _Child(pid, job_w, result_r, workdir)
 
-                verdict = run_job(job)
-                if os.getpid() != me:  # a process the code forked got here: only we report
-                    os._exit(0)
-                verdict["network_isolated"] = isolated
-                data = json.dumps(verdict, default=repr).encode()
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(w, view[:65536]) :]
-            except BaseException as exc:
-                code = 70
-                if os.getpid() != me:
-                    os._exit(0)
+    def _child(self, job_r: int, result_w: int, workdir: str) -> None:
+        from quizcards.checker.limits import Limits, apply_limits, enter_sandbox
+
+        me = os.getpid()
+        code = 0
+        try:
+            try:
+                isolated = enter_sandbox(workdir, self.uid, (job_r, result_w))
+            except BaseException as exc:  # report it instead of running unconfined
+                code = 71
+                _send(result_w, _limit_verdict("error", f"sandbox setup failed: {exc!r}"))
+                return
+            job = _read_job(job_r)
+            if job is None:  # the worker is gone or shutting down
+                return
+            started = time.perf_counter()
+            apply_limits(Limits(float(job.get("timeout") or 2.0),
+                                int(job.get("memory_mb") or 1024)))
+            from quizcards.checker.sandbox import run_job
+
+            verdict = run_job(job)
+            if os.getpid() != me:  # a process the code forked got here: only we report
+                os._exit(0)
+            verdict["network_isolated"] = isolated
+            verdict["child_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            _send(result_w, verdict)
+        except BaseException as exc:
+            if os.getpid() != me:
+                os._exit(0)
+            code = 70
+            try:
+                _send(result_w, _limit_verdict("error", f"the checker failed in the sandbox: "
+                                               f"{exc!r}"))
+            except BaseException:
+                pass
+        finally:
+            # take down anything the code left running; kill(-1) is only ever sent once this
+            # process is verifiably the dedicated sandbox uid (never as root)
+            if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
                 try:
-                    os.write(w, json.dumps(_limit_verdict(
-                        "error", f"the checker failed in the sandbox: {exc!r}")).encode())
-                except BaseException:
+                    os.kill(-1, signal.SIGKILL)
+                except OSError:
                     pass
-            finally:
-                # take down anything the code left running; kill(-1) is only ever sent once
-                # this process is verifiably the dedicated sandbox uid (never as root)
-                if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
-                    try:
-                        os.kill(-1, signal.SIGKILL)
-                    except OSError:
-                        pass
-                os._exit(code)
-        os.close(w)
-        verdict = self._collect(pid, r, limits, started)
-        os.close(r)
-        self.pending.append((pid, workdir))
+            os._exit(code)
+
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        from quizcards.checker.limits import Limits
+
+        limits = Limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024))
+        child = self.spare or self._fork()
+        self.spare = None
+        started = time.perf_counter()
+        try:
+            data = memoryview(json.dumps(job).encode() + b"\n")
+            while data:
+                data = data[os.write(child.job_w, data) :]
+        except OSError:
+            pass  # the child died before its job: _collect reports how
+        finally:
+            os.close(child.job_w)
+        verdict = self._collect(child.pid, child.result_r, limits, started)
+        os.close(child.result_r)
+        self.pending.append((child.pid, child.workdir))
         verdict["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return verdict
 
@@ -145,6 +189,10 @@ class Worker:
                 self._kill(pid)
                 return _limit_verdict("crashed", "the result was too large to report")
             chunks.append(chunk)
+            # one line: stop at the newline, not at EOF, so the child's exit (tearing down a
+            # torch-sized address space) stays off the answer path
+            if chunk.endswith(b"\n"):
+                break
         if chunks:
             try:
                 return json.loads(b"".join(chunks))
@@ -169,19 +217,43 @@ class Worker:
         """Collect finished children and remove their folders (off the answer path)."""
         still: list[tuple[int, str]] = []
         for pid, workdir in self.pending:
-            done = True
-            if workdir:
-                try:
-                    got, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
-                    done = got != 0
-                except ChildProcessError:
-                    done = True
+            try:
+                done = os.waitpid(pid, 0 if block else os.WNOHANG)[0] != 0
+            except ChildProcessError:
+                done = True
             if done:
-                if workdir:
-                    shutil.rmtree(workdir, ignore_errors=True)
+                shutil.rmtree(workdir, ignore_errors=True)
             else:
                 still.append((pid, workdir))
         self.pending = still
+
+    def close(self) -> None:
+        if self.spare is not None:
+            os.close(self.spare.job_w)  # EOF: the spare exits without running anything
+            os.close(self.spare.result_r)
+            self.pending.append((self.spare.pid, self.spare.workdir))
+            self.spare = None
+        self.reap(block=True)
+
+
+def _send(fd: int, verdict: dict[str, Any]) -> None:
+    data = memoryview(json.dumps(verdict, default=repr).encode() + b"\n")
+    while data:
+        data = data[os.write(fd, data[:65536]) :]
+
+
+def _read_job(fd: int) -> dict[str, Any] | None:
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    if not chunks:
+        return None
+    return json.loads(b"".join(chunks))
 
 
 def _limit_verdict(status: str, diagnosis: str) -> dict[str, Any]:
@@ -215,6 +287,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # keep the warm heap out of the children's copy-on-write faults
     worker = Worker()
+    worker.prepare()
     _write({"ready": True, "versions": versions, "pid": os.getpid(),
             "sandbox_uid": worker.uid})
     for line in sys.stdin:
@@ -234,7 +307,9 @@ def main() -> None:
         except Exception as exc:  # the worker itself must keep serving
             verdict = _limit_verdict("error", f"the checker failed: {exc}")
         _write(verdict)
-    worker.reap(block=True)
+        worker.reap()
+        worker.prepare()
+    worker.close()
 
 
 if __name__ == "__main__":
