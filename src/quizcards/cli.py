@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `quizcards stats --json | head`: the reader left, that is fine
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -174,7 +177,43 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from quizcards import line_review
+
+    return line_review.main(getattr(args, "deck", []), getattr(args, "tag", []))
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from quizcards.library import Library
+
+    library = Library.open()
+    try:
+        data = library.stats()
+    finally:
+        library.close()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    retention = data["retention_30d"]
+    print(f"{data['day']}: {data['due_today']} due, {data['learning_today']} learning, "
+          f"{data['new_left_today']} new left; {data['reviewed_today']} answered today")
+    print(f"streak {data['streak']} days; retention (30 days) "
+          f"{'-' if retention is None else f'{retention:.0%}'}; scheduler {data['scheduler']}")
+    for deck_id, counts in data["decks"].items():
+        print(f"  {deck_id:<28} new {counts['new']:>3}  learning {counts['learning']:>3}  "
+              f"due {counts['due']:>3}  ({counts['cards']} cards)")
+    for leech in data["leeches"]:
+        print(f"  leech (suspended): {leech}")
+    for orphan in data["orphaned"]:
+        print(f"  history kept for a card no longer in its deck: {orphan}")
+    for problem in data["deck_problems"]:
+        print(f"  {problem}")
+    return EXIT_OK
+
+
 _COMMANDS = {
+    "review": cmd_review,
+    "stats": cmd_stats,
     "schema": cmd_schema,
     "lint": cmd_lint,
     "check": cmd_check,

@@ -1,0 +1,182 @@
+"""Today's queue: due reviews (most overdue first), then same-session repeats, then new cards
+in deck order, within the daily limits. Pure: the caller passes states, flags and the day.
+
+A parametrised card is one card whatever params a review draws, so its variants share one
+place in the queue, one limit slot, and one suspend/bury.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+Key = tuple[str, str]  # (deck id, card id)
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    deck_id: str
+    card_id: str
+    tags: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> Key:
+        return (self.deck_id, self.card_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the queue needs of a card's scheduling state."""
+
+    due_day: int | None
+    last_day: int | None
+    repeat_pending: bool
+    reviews: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    suspended: bool = False
+    buried_day: int | None = None  # buried for this study day only
+    leech: bool = False
+
+
+@dataclass(frozen=True)
+class DailyLimits:
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    per_deck: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def for_deck(self, deck_id: str) -> tuple[int | None, int | None]:
+        return self.per_deck.get(deck_id, (None, None))
+
+
+@dataclass(frozen=True)
+class DoneToday:
+    """What was already answered today: first answers of new cards, and reviews."""
+
+    new: Mapping[str, int] = field(default_factory=dict)  # per deck
+    reviews: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def total_new(self) -> int:
+        return sum(self.new.values())
+
+    @property
+    def total_reviews(self) -> int:
+        return sum(self.reviews.values())
+
+
+@dataclass(frozen=True)
+class Queue:
+    reviews: list[Key]
+    repeats: list[Key]
+    new: list[Key]
+
+    @property
+    def cards(self) -> list[Key]:
+        return [*self.reviews, *self.repeats, *self.new]
+
+    def __len__(self) -> int:
+        return len(self.reviews) + len(self.repeats) + len(self.new)
+
+
+@dataclass(frozen=True)
+class QueueInputs:
+    """The scheduling facts the queue needs, as the store can read them cheaply."""
+
+    seen: Container[Key]  # cards answered at least once
+    # (due day, key) of seen cards due by today and not waiting for a repeat, in ascending
+    # due-day order; consumed lazily, so only as much is read as the limits can take
+    due: Iterable[tuple[int, Key]]
+    repeats: list[Key]  # cards waiting for a same-session repeat today
+
+
+def inputs_from_summaries(states: Mapping[Key, Summary], day: int) -> QueueInputs:
+    """QueueInputs from full summaries (the store reads them with indexed queries instead)."""
+    seen = {k for k, s in states.items() if s.reviews > 0}
+    repeats = [k for k in seen if states[k].repeat_pending and states[k].last_day == day]
+    skip = set(repeats)
+    due = sorted((states[k].due_day, k) for k in seen if k not in skip  # type: ignore[misc]
+                 and states[k].due_day is not None and states[k].due_day <= day)  # type: ignore[operator]
+    return QueueInputs(seen, due, repeats)
+
+
+def build_queue(
+    cards: Sequence[CardRef],
+    facts: QueueInputs,
+    flags: Mapping[Key, Flags],
+    day: int,
+    limits: DailyLimits,
+    done: DoneToday | None = None,
+    decks: Iterable[str] | None = None,
+    tags: Iterable[str] | None = None,
+    index: Mapping[Key, tuple[int, CardRef]] | None = None,
+) -> Queue:
+    """Today's cards in the order they are shown. `cards` is in deck order; `index` maps a
+    key to (position, ref) and may be passed in when cached (it is derived from `cards`)."""
+    done = done or DoneToday()
+    if index is None:
+        index = {ref.key: (i, ref) for i, ref in enumerate(cards)}
+    deck_filter = set(decks) if decks else None
+    tag_filter = set(tags) if tags else None
+
+    def wanted(key: Key) -> int | None:
+        """The card's deck-order position when it belongs in today's queue, else None."""
+        entry = index.get(key)
+        if entry is None:  # no longer in any loaded deck: history kept, not shown
+            return None
+        order, ref = entry
+        if deck_filter is not None and ref.deck_id not in deck_filter:
+            return None
+        if tag_filter is not None and not (tag_filter & ref.tags):
+            return None
+        flag = flags.get(key)
+        if flag is not None and (flag.suspended or flag.buried_day == day):
+            return None
+        return order
+
+    def due_in_order() -> Iterator[tuple[str, Key]]:
+        """Most overdue first; within one due day, deck order. Reads one day at a time."""
+        group: list[tuple[int, Key]] = []
+        current: int | None = None
+        for due_day, key in facts.due:
+            if due_day != current:
+                yield from ((k[0], k) for _, k in sorted(group))
+                group, current = [], due_day
+            order = wanted(key)
+            if order is not None:
+                group.append((order, key))
+        yield from ((k[0], k) for _, k in sorted(group))
+
+    repeats = sorted((o, k) for k in facts.repeats if (o := wanted(k)) is not None)
+    reviews_left = max(0, limits.reviews_per_day - done.total_reviews)
+    review_keys = _take(due_in_order(), reviews_left, limits, done, kind=1)
+    new_left = max(0, limits.new_per_day - done.total_new)
+    fresh = (
+        (ref.deck_id, ref.key) for ref in cards
+        if ref.key not in facts.seen and wanted(ref.key) is not None
+    )
+    new_keys = _take(fresh, new_left, limits, done, kind=0)
+    return Queue(review_keys, [k for _, k in repeats], new_keys)
+
+
+def _take(
+    items: Iterable[tuple[str, Key]], total: int, limits: DailyLimits, done: DoneToday, kind: int
+) -> list[Key]:
+    """Up to `total` keys, honouring per-deck limits (kind 0: new, 1: reviews)."""
+    taken: list[Key] = []
+    per_deck: dict[str, int] = {}
+    if total <= 0:
+        return taken
+    for deck_id, key in items:
+        cap = limits.for_deck(deck_id)[kind]
+        if cap is not None:
+            already = (done.new if kind == 0 else done.reviews).get(deck_id, 0)
+            if per_deck.get(deck_id, 0) + already >= cap:
+                continue
+        per_deck[deck_id] = per_deck.get(deck_id, 0) + 1
+        taken.append(key)
+        if len(taken) >= total:
+            break
+    return taken

@@ -1,0 +1,67 @@
+"""One interface over both schedulers, and replaying the review log into card states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from quizcards.core import fsrs_adapter, sm2
+from quizcards.core.day import DayRule
+
+SchedulerName = Literal["sm2", "fsrs"]
+LEECH_LAPSES = 8
+
+
+class State(Protocol):
+    due_day: int | None
+    last_day: int | None
+    lapses: int
+    reviews: int
+    repeat_pending: bool
+
+    @property
+    def is_new(self) -> bool: ...
+
+    def to_json(self) -> str: ...
+
+
+def initial(name: SchedulerName) -> State:
+    return sm2.SM2State() if name == "sm2" else fsrs_adapter.FSRSState()
+
+
+def load(name: SchedulerName, text: str) -> State:
+    return sm2.SM2State.from_json(text) if name == "sm2" else fsrs_adapter.FSRSState.from_json(text)
+
+
+def review(name: SchedulerName, state: State, grade: int, now: datetime, rule: DayRule) -> State:
+    """The new state of a card after one answer; pure (time and day rule passed in)."""
+    if name == "sm2":
+        assert isinstance(state, sm2.SM2State)
+        return sm2.review(state, grade, rule.day_of(now))
+    assert isinstance(state, fsrs_adapter.FSRSState)
+    return fsrs_adapter.review(state, grade, now, rule)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAnswer:
+    deck_id: str
+    card_id: str
+    time: datetime
+    grade: int
+
+
+def replay(
+    name: SchedulerName, answers: Iterable[LoggedAnswer], rule: DayRule
+) -> dict[tuple[str, str], State]:
+    """Every card's state from the log (answers in the order they were given)."""
+    states: dict[tuple[str, str], State] = {}
+    for a in answers:
+        key = (a.deck_id, a.card_id)
+        states[key] = review(name, states.get(key) or initial(name), a.grade, a.time, rule)
+    return states
+
+
+def is_leech(state: State) -> bool:
+    return state.lapses >= LEECH_LAPSES

@@ -1,0 +1,117 @@
+"""The user's library: decks (shipped + own), the store and the config, wired together.
+
+Shared by the CLI and the UI so both build today's queue and stats the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quizcards import paths
+from quizcards.config import Config, load_config
+from quizcards.core.day import day_to_iso
+from quizcards.core.models import CardBase, Deck
+from quizcards.core.queue import CardRef, Key, Queue, build_queue
+from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
+from quizcards.store.db import Store, now_utc
+
+
+def deck_folders() -> list[Path]:
+    folders = [paths.shipped_decks_dir()]
+    own = paths.user_decks_dir()
+    if own.is_dir():
+        folders.append(own)
+    return folders
+
+
+@dataclass
+class Library:
+    config: Config
+    decks: LoadResult
+    store: Store
+    _refs: list[CardRef] | None = field(default=None, repr=False)
+    _index: dict[Key, tuple[int, CardRef]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, deck_paths: Iterable[Path] | None = None, config: Config | None = None,
+             db_path: Path | None = None) -> Library:
+        config = config or load_config()
+        decks = load_paths(list(deck_paths) if deck_paths is not None else deck_folders())
+        store = Store.open(db_path or paths.database_path(), config.scheduler, config.day_rule)
+        return cls(config, decks, store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- cards ---------------------------------------------------------------------------
+    def refs(self) -> list[CardRef]:
+        """Every loaded card in deck order, with the deck's tags merged into the card's."""
+        if self._refs is None:
+            self._refs = [
+                CardRef(d.deck.id, c.id, frozenset(d.deck.tags) | frozenset(c.tags))
+                for d in self.decks.decks
+                for c in d.deck.cards
+            ]
+            self._index = {ref.key: (i, ref) for i, ref in enumerate(self._refs)}
+        return self._refs
+
+    def lookup(self, key: Key) -> tuple[LoadedDeck, CardBase] | None:
+        loaded = self.decks.deck(key[0])
+        card = loaded.card(key[1]) if loaded else None
+        return (loaded, card) if loaded and card else None
+
+    def deck(self, deck_id: str) -> Deck | None:
+        loaded = self.decks.deck(deck_id)
+        return loaded.deck if loaded else None
+
+    def orphans(self) -> list[Key]:
+        """Cards with history whose id is no longer in any loaded deck (kept, reported)."""
+        known = {r.key for r in self.refs()}
+        return sorted(k for k in self.store.summaries() if k not in known)
+
+    # -- today ---------------------------------------------------------------------------
+    def today(self, now: datetime | None = None) -> int:
+        return self.config.day_rule.day_of(now or now_utc())
+
+    def queue(self, now: datetime | None = None, decks: Iterable[str] | None = None,
+              tags: Iterable[str] | None = None) -> Queue:
+        day = self.today(now)
+        refs = self.refs()
+        return build_queue(refs, self.store.queue_inputs(day), self.store.flags(), day,
+                           self.config.limits, self.store.done_today(day), decks, tags,
+                           self._index)
+
+    def deck_counts(self, now: datetime | None = None) -> dict[str, dict[str, int]]:
+        """Per deck: new (left today), learning (same-session repeats), due (reviews today)."""
+        queue = self.queue(now)
+        counts = {d.deck.id: {"new": 0, "learning": 0, "due": 0, "cards": len(d.deck.cards)}
+                  for d in self.decks.decks}
+        for name, keys in (("due", queue.reviews), ("learning", queue.repeats),
+                           ("new", queue.new)):
+            for deck_id, _ in keys:
+                counts[deck_id][name] += 1
+        return counts
+
+    def stats(self, now: datetime | None = None) -> dict[str, Any]:
+        from quizcards.store import stats
+
+        day = self.today(now)
+        queue = self.queue(now)
+        return {
+            "day": day_to_iso(day),
+            "scheduler": self.config.scheduler,
+            "due_today": len(queue.reviews),
+            "learning_today": len(queue.repeats),
+            "reviewed_today": stats.reviewed_on(self.store, day),
+            "new_left_today": len(queue.new),
+            "retention_30d": stats.retention(self.store, day),
+            "streak": stats.streak(self.store, day),
+            "decks": self.deck_counts(now),
+            "leeches": [f"{d}/{c}" for d, c in self.store.leeches()],
+            "orphaned": [f"{d}/{c}" for d, c in self.orphans()],
+            "deck_problems": [str(p) for p in self.decks.problems],
+        }

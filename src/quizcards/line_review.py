@@ -1,0 +1,163 @@
+"""A plain-terminal review loop (input()/print), used by `quizcards review --plain` and when
+no full-screen terminal is available. Same queue, checker, grading and log as the TUI."""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable
+
+from quizcards.checker.client import Checker
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
+from quizcards.core.params import draw, fill
+from quizcards.core.session import Session
+from quizcards.core.verdict import Verdict
+from quizcards.library import Library
+from quizcards.store.db import Answer
+
+HELP = "Enter an answer; empty reveals (recall) | :u undo  :s suspend  :b bury  :q quit"
+
+
+def _read(prompt: str, ask: Callable[[str], str]) -> str | None:
+    try:
+        return ask(prompt)
+    except EOFError:
+        return None
+
+
+def _read_block(ask: Callable[[str], str]) -> str | None:
+    """Several lines, ended by an empty line (for output and code cards)."""
+    lines: list[str] = []
+    while True:
+        line = _read("... " if lines else "> ", ask)
+        if line is None:
+            return None if not lines else "\n".join(lines)
+        if line.startswith(":") and not lines:
+            return line
+        if line == "" and lines:
+            return "\n".join(lines)
+        lines.append(line)
+
+
+def show_card(card: CardBase, values: dict[str, object], out: Callable[[str], None]) -> None:
+    out(fill(card.prompt, values).strip())
+    if isinstance(card, ChoiceCard):
+        for letter, option in zip("abcdefghijklmnopqrstuvwxyz", card.options, strict=False):
+            out(f"  {letter}) {fill(option, values)}")
+    if isinstance(card, CodeCard) and card.starter:
+        out("starter:\n" + card.starter.rstrip())
+
+
+def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None]) -> None:
+    mark = "✓ right" if verdict.correct else "✗ wrong"
+    if verdict.status != "ok":
+        mark += f" [{verdict.status}]"
+    out(mark)
+    if verdict.expected is not None:
+        out(f"  expected: {verdict.expected}")
+    if verdict.got:
+        out(f"  got:      {verdict.got}")
+    if verdict.diagnosis and verdict.diagnosis != "revealed":
+        out(f"  {verdict.diagnosis}")
+    if card.explain:
+        out(f"  why: {card.explain.strip()}")
+    if card.source:
+        out(f"  from: {card.source}")
+
+
+def run(library: Library, session: Session, checker: Checker,
+        ask: Callable[[str], str] = input, out: Callable[[str], None] = print) -> int:
+    """Review until the session is empty or the user quits; returns answers recorded."""
+    total = len(session)
+    started = time.monotonic()
+    out(f"{total} cards today ({len(session.reviews)} due, {len(session.repeats)} learning, "
+        f"{len(session.new)} new). {HELP}")
+    while (key := session.peek()) is not None:
+        found = library.lookup(key)
+        if found is None:
+            session.skip(key)
+            continue
+        loaded, card = found
+        seed = random.randrange(1 << 30)
+        values = draw(card.params, seed) if card.params else {}
+        out("")
+        out(f"[{session.answered + 1}/{session.answered + len(session)}] {key[0]}/{key[1]} "
+            f"({card.kind})  {int(time.monotonic() - started) // 60} min")  # type: ignore[attr-defined]
+        show_card(card, values, out)
+        shown = time.monotonic()
+        while True:
+            multi = isinstance(card, OutputCard | CodeCard)
+            text = _read_block(ask) if multi else _read("> ", ask)
+            if text is None or text.strip() == ":q":
+                return session.answered
+            command = text.strip()
+            if command == ":u":
+                undone = library.store.undo_last()
+                if undone is None:
+                    out("nothing to undo")
+                    continue
+                out(f"undid your answer to {undone['deck_id']}/{undone['card_id']}")
+                session.put_back((undone["deck_id"], undone["card_id"]))
+                break
+            if command in (":s", ":b"):
+                if command == ":s":
+                    library.store.set_suspended(key, True)
+                else:
+                    library.store.bury(key, library.today())
+                session.skip(key)
+                out("suspended" if command == ":s" else "buried until tomorrow")
+                break
+            seconds = time.monotonic() - shown
+            if not checker.warm and card.executable:
+                out("(warming up the checker...)")
+            verdict = checker.check(loaded.deck, card, text, seed=seed, seconds=seconds,
+                                    revealed=isinstance(card, RecallCard) and not text.strip())
+            if verdict.malformed:
+                out(f"  {verdict.diagnosis} - try again")
+                continue
+            show_verdict(card, verdict, out)
+            grade = _ask_grade(verdict.suggested_grade, ask, out)
+            if grade is None:
+                return session.answered
+            recorded = library.store.record(Answer(
+                key[0], key[1], grade, verdict.suggested_grade, text,
+                {**verdict.to_json(), "seed": seed}, int(seconds * 1000)))
+            if recorded.became_leech:
+                out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
+            today = library.today()
+            state = recorded.state
+            session.done(key, state.repeat_pending and state.last_day == today)
+            break
+    out(f"\nDone: {session.answered} answers in {int(time.monotonic() - started) // 60} min.")
+    return session.answered
+
+
+def _ask_grade(suggested: int, ask: Callable[[str], str], out: Callable[[str], None]
+               ) -> int | None:
+    while True:
+        text = _read(f"grade 0-5 [Enter = {suggested}]: ", ask)
+        if text is None:
+            return None
+        text = text.strip()
+        if text == "":
+            return suggested
+        if text in {"0", "1", "2", "3", "4", "5"}:
+            return int(text)
+        out("  a grade is a digit 0-5")
+
+
+def main(decks: list[str], tags: list[str]) -> int:
+    library = Library.open()
+    for problem in library.decks.problems:
+        print(problem, file=sys.stderr)
+    try:
+        session = Session.from_queue(library.queue(decks=decks or None, tags=tags or None))
+        if not len(session):
+            print("Nothing to review today. Come back tomorrow, or add decks.")
+            return 0
+        with Checker() as checker:  # starts warming torch now, in the background
+            run(library, session, checker)
+    finally:
+        library.close()
+    return 0

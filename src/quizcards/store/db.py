@@ -1,0 +1,348 @@
+"""SQLite storage: the append-only review log and the card state derived from it.
+
+- WAL mode, `synchronous=FULL`, a busy timeout: every answer is committed (and durable)
+  before the next card shows, and two running instances serialise their writes.
+- The log is append-only. Undo appends a row to `undos`; the card's state is then replayed
+  from its remaining answers. Nothing is ever deleted, so a deck that loses a card, or a
+  file that fails to parse, never costs history.
+- `card_state` is derived: switching schedulers rebuilds it by replaying the log.
+- The schema is versioned with `PRAGMA user_version`; a newer or corrupt database is
+  reported and left untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from quizcards.core import schedule
+from quizcards.core.day import DayRule
+from quizcards.core.queue import DoneToday, Flags, Key, QueueInputs, Summary
+from quizcards.core.schedule import SchedulerName, State
+from quizcards.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        deck_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,          -- when it was answered, Unix ms (UTC)
+        day INTEGER NOT NULL,              -- study-day ordinal at the time
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 5),
+        suggested_grade INTEGER,
+        answer TEXT,
+        verdict TEXT,                      -- JSON of the checker verdict
+        duration_ms INTEGER,
+        scheduler TEXT NOT NULL,
+        state_after TEXT NOT NULL,         -- JSON of the scheduler state after this answer
+        mode TEXT NOT NULL DEFAULT 'review'  -- 'review', or 'exam' (recorded exams)
+    );
+    CREATE INDEX reviews_card ON reviews (deck_id, card_id, id);
+    CREATE INDEX reviews_day ON reviews (day);
+    CREATE TABLE undos (review_id INTEGER PRIMARY KEY REFERENCES reviews (id),
+                        time_ms INTEGER NOT NULL);
+    CREATE TABLE card_state (
+        deck_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        due_day INTEGER,
+        last_day INTEGER,
+        first_day INTEGER,
+        repeat_pending INTEGER NOT NULL DEFAULT 0,
+        lapses INTEGER NOT NULL DEFAULT 0,
+        reviews INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        PRIMARY KEY (deck_id, card_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX card_state_due ON card_state (due_day, repeat_pending, last_day);
+    CREATE INDEX card_state_last ON card_state (last_day);
+    CREATE TABLE card_flags (
+        deck_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        suspended INTEGER NOT NULL DEFAULT 0,
+        buried_day INTEGER,
+        leech INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (deck_id, card_id)
+    ) WITHOUT ROWID;
+    """,
+}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as the UI hands it over."""
+
+    deck_id: str
+    card_id: str
+    grade: int
+    suggested_grade: int | None = None
+    answer: str | None = None
+    verdict: dict[str, Any] | None = None
+    duration_ms: int | None = None
+    mode: str = "review"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    review_id: int
+    state: State
+    became_leech: bool
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path, scheduler: SchedulerName,
+                 rule: DayRule) -> None:
+        self.conn = conn
+        self.path = path
+        self.scheduler: SchedulerName = scheduler
+        self.rule = rule
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, scheduler: SchedulerName = "sm2",
+             rule: DayRule | None = None) -> Store:
+        """Open (creating or migrating) the database. A corrupt or newer file raises
+        StoreError and is left exactly as it was."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: made by a newer quizcards (schema {version}; this one knows up "
+                    f"to {SCHEMA_VERSION}). Upgrade quizcards; the file was not changed.")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(conn, path, scheduler, rule or DayRule())
+            store._migrate(version)
+            store._sync_scheduler()
+            return store
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"{path}: not a usable quizcards database ({exc}). It was left untouched; "
+                "move it aside (or set QUIZCARDS_HOME) to start a new one.") from None
+        except StoreError:
+            conn.close()
+            raise
+
+    def _migrate(self, version: int) -> None:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                # re-check inside the lock: another process may have migrated meanwhile
+                current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                if current >= target:
+                    continue
+                for statement in MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {target}")
+
+    def _sync_scheduler(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'scheduler'").fetchone()
+        if row is None:
+            with self.transaction():
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('scheduler', ?)",
+                                  (self.scheduler,))
+        elif row[0] != self.scheduler:
+            self.rebuild()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: take the write lock first, so read-modify-write is atomic."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- answering -----------------------------------------------------------------------
+    def _state(self, key: Key) -> State:
+        row = self.conn.execute(
+            "SELECT state FROM card_state WHERE deck_id = ? AND card_id = ?", key).fetchone()
+        return schedule.load(self.scheduler, row[0]) if row else schedule.initial(self.scheduler)
+
+    def record(self, answer: Answer, when: datetime | None = None) -> Recorded:
+        """Log one answer and update the card's state; committed when this returns."""
+        when = when or now_utc()
+        key = (answer.deck_id, answer.card_id)
+        with self.transaction():
+            before = self._state(key)
+            after = schedule.review(self.scheduler, before, answer.grade, when, self.rule)
+            cur = self.conn.execute(
+                "INSERT INTO reviews (deck_id, card_id, time_ms, day, grade, suggested_grade,"
+                " answer, verdict, duration_ms, scheduler, state_after, mode)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, _ms(when), self.rule.day_of(when), answer.grade, answer.suggested_grade,
+                 answer.answer, json.dumps(answer.verdict) if answer.verdict else None,
+                 answer.duration_ms, self.scheduler, after.to_json(), answer.mode))
+            self._put_state(key, after, first_day=self.rule.day_of(when))
+            became_leech = schedule.is_leech(after) and not schedule.is_leech(before)
+            if became_leech:
+                self.conn.execute(
+                    "INSERT INTO card_flags (deck_id, card_id, suspended, leech) VALUES"
+                    " (?, ?, 1, 1) ON CONFLICT DO UPDATE SET suspended = 1, leech = 1", key)
+        return Recorded(int(cur.lastrowid or 0), after, became_leech)
+
+    def _put_state(self, key: Key, state: State, first_day: int | None) -> None:
+        self.conn.execute(
+            "INSERT INTO card_state (deck_id, card_id, due_day, last_day, first_day,"
+            " repeat_pending, lapses, reviews, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET due_day = excluded.due_day,"
+            " last_day = excluded.last_day, repeat_pending = excluded.repeat_pending,"
+            " lapses = excluded.lapses, reviews = excluded.reviews, state = excluded.state",
+            (*key, state.due_day, state.last_day, first_day, int(state.repeat_pending),
+             state.lapses, state.reviews, state.to_json()))
+
+    def undo_last(self) -> dict[str, Any] | None:
+        """Take back the most recent answer (an undo row is appended; nothing is deleted).
+        Returns the undone answer, or None when there is nothing to undo."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT id, deck_id, card_id, grade, answer FROM reviews"
+                " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'"
+                " ORDER BY id DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            review_id, deck_id, card_id, grade, answer = row
+            self.conn.execute("INSERT INTO undos VALUES (?, ?)", (review_id, _ms(now_utc())))
+            self._replay_card((deck_id, card_id))
+        return {"id": review_id, "deck_id": deck_id, "card_id": card_id, "grade": grade,
+                "answer": answer}
+
+    def _answers(self, key: Key | None = None) -> Iterator[schedule.LoggedAnswer]:
+        sql = ("SELECT deck_id, card_id, time_ms, grade FROM reviews"
+               " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'")
+        args: tuple[str, ...] = ()
+        if key is not None:
+            sql += " AND deck_id = ? AND card_id = ?"
+            args = key
+        for deck_id, card_id, time_ms, grade in self.conn.execute(sql + " ORDER BY id", args):
+            yield schedule.LoggedAnswer(deck_id, card_id,
+                                        datetime.fromtimestamp(time_ms / 1000, UTC), grade)
+
+    def _replay_card(self, key: Key) -> None:
+        answers = list(self._answers(key))
+        states = schedule.replay(self.scheduler, answers, self.rule)
+        if key in states:
+            self._put_state(key, states[key], first_day=self.rule.day_of(answers[0].time))
+            self.conn.execute(
+                "UPDATE card_state SET first_day = ? WHERE deck_id = ? AND card_id = ?",
+                (self.rule.day_of(answers[0].time), *key))
+        else:
+            self.conn.execute("DELETE FROM card_state WHERE deck_id = ? AND card_id = ?", key)
+
+    def rebuild(self) -> int:
+        """Recompute every card's state by replaying the log with the current scheduler."""
+        with self.transaction():
+            answers = list(self._answers())
+            states = schedule.replay(self.scheduler, answers, self.rule)
+            first: dict[Key, int] = {}
+            for a in answers:
+                first.setdefault((a.deck_id, a.card_id), self.rule.day_of(a.time))
+            self.conn.execute("DELETE FROM card_state")
+            for key, state in states.items():
+                self._put_state(key, state, first_day=first[key])
+            self.conn.execute("INSERT INTO meta VALUES ('scheduler', ?) ON CONFLICT DO UPDATE"
+                              " SET value = excluded.value", (self.scheduler,))
+        return len(states)
+
+    # -- reading for the queue -----------------------------------------------------------
+    def queue_inputs(self, day: int) -> QueueInputs:
+        """What today's queue needs, read with narrow (indexed) queries."""
+        # every card_state row has been answered at least once (rows come from answers);
+        # the narrow covering index makes this scan cheap
+        seen = set(self.conn.execute(
+            "SELECT deck_id, card_id FROM card_state INDEXED BY card_state_due"))
+        repeats = [tuple(r) for r in self.conn.execute(
+            "SELECT deck_id, card_id FROM card_state WHERE repeat_pending = 1 AND last_day = ?",
+            (day,))]
+        # a lazy cursor in due order: the queue stops reading once its limits are met
+        due = ((d, (a, b)) for d, a, b in self.conn.execute(
+            "SELECT due_day, deck_id, card_id FROM card_state WHERE due_day <= ?"
+            " AND NOT (repeat_pending = 1 AND last_day = ?) ORDER BY due_day", (day, day)))
+        return QueueInputs(seen, due, repeats)  # type: ignore[arg-type]
+
+    def summaries(self) -> dict[Key, Summary]:
+        return {
+            (d, c): Summary(due, last, bool(pending), reviews)
+            for d, c, due, last, pending, reviews in self.conn.execute(
+                "SELECT deck_id, card_id, due_day, last_day, repeat_pending, reviews"
+                " FROM card_state")
+        }
+
+    def flags(self) -> dict[Key, Flags]:
+        return {
+            (d, c): Flags(bool(s), b, bool(leech))
+            for d, c, s, b, leech in self.conn.execute(
+                "SELECT deck_id, card_id, suspended, buried_day, leech FROM card_flags")
+        }
+
+    def done_today(self, day: int) -> DoneToday:
+        new: dict[str, int] = {}
+        reviews: dict[str, int] = {}
+        for deck_id, first_day, n in self.conn.execute(
+            "SELECT deck_id, first_day = ?, count(*) FROM card_state WHERE last_day = ?"
+            " GROUP BY deck_id, first_day = ?", (day, day, day)):
+            (new if first_day else reviews)[deck_id] = (new if first_day else reviews).get(
+                deck_id, 0) + n
+        return DoneToday(new, reviews)
+
+    def state(self, key: Key) -> State | None:
+        row = self.conn.execute(
+            "SELECT state FROM card_state WHERE deck_id = ? AND card_id = ?", key).fetchone()
+        return schedule.load(self.scheduler, row[0]) if row else None
+
+    def history(self, key: Key) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT r.id, r.time_ms, r.grade, r.suggested_grade, r.answer, r.verdict,"
+            " r.duration_ms, r.scheduler, u.review_id IS NOT NULL FROM reviews r"
+            " LEFT JOIN undos u ON u.review_id = r.id WHERE deck_id = ? AND card_id = ?"
+            " ORDER BY r.id", key)
+        return [{"id": i, "time_ms": t, "grade": g, "suggested_grade": s, "answer": a,
+                 "verdict": json.loads(v) if v else None, "duration_ms": d, "scheduler": sch,
+                 "undone": bool(u)} for i, t, g, s, a, v, d, sch, u in rows]
+
+    # -- flags ---------------------------------------------------------------------------
+    def set_suspended(self, key: Key, suspended: bool) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO card_flags (deck_id, card_id, suspended) VALUES (?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET suspended = excluded.suspended", (*key, suspended))
+
+    def bury(self, key: Key, day: int) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO card_flags (deck_id, card_id, buried_day) VALUES (?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET buried_day = excluded.buried_day", (*key, day))
+
+    def leeches(self) -> list[Key]:
+        return [(d, c) for d, c in self.conn.execute(
+            "SELECT deck_id, card_id FROM card_flags WHERE leech = 1 ORDER BY deck_id, card_id")]

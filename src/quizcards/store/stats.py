@@ -1,0 +1,66 @@
+"""Numbers for `quizcards stats` and the Stats screen, read from the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quizcards.store.db import Store
+
+
+def reviewed_on(store: Store, day: int) -> int:
+    row = store.conn.execute(
+        "SELECT count(*) FROM reviews WHERE day = ? AND mode = 'review'"
+        " AND id NOT IN (SELECT review_id FROM undos)", (day,)).fetchone()
+    return int(row[0])
+
+
+def retention(store: Store, today: int, days: int = 30) -> float | None:
+    """Share of answers graded >= 3 among recalls after a delay (the card's previous answer
+    was on an earlier day), over the last `days` days. None when there were none."""
+    row = store.conn.execute(
+        """
+        SELECT count(*), sum(grade >= 3) FROM (
+            SELECT grade, day, lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
+            FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
+        ) WHERE prev IS NOT NULL AND prev < day AND day > ?
+        """, (today - days,)).fetchone()
+    total, passed = int(row[0]), int(row[1] or 0)
+    return round(passed / total, 4) if total else None
+
+
+def streak(store: Store, today: int) -> int:
+    """Consecutive study days with at least one answer, ending today (or yesterday when
+    today has none yet: the streak is not lost before the day is over)."""
+    days = {d for (d,) in store.conn.execute(
+        "SELECT DISTINCT day FROM reviews WHERE day > ? AND mode = 'review'"
+        " AND id NOT IN (SELECT review_id FROM undos)", (today - 3660,))}
+    day = today if today in days else today - 1
+    count = 0
+    while day in days:
+        count += 1
+        day -= 1
+    return count
+
+
+def reviews_per_day(store: Store, first_day: int) -> dict[int, int]:
+    return {d: n for d, n in store.conn.execute(
+        "SELECT day, count(*) FROM reviews WHERE day >= ? AND mode = 'review'"
+        " AND id NOT IN (SELECT review_id FROM undos) GROUP BY day", (first_day,))}
+
+
+def forecast(store: Store, today: int, days: int = 30) -> dict[int, int]:
+    """Cards falling due on each of the next `days` days (overdue counted today)."""
+    out = {today + i: 0 for i in range(days)}
+    for due, n in store.conn.execute(
+        "SELECT max(due_day, ?), count(*) FROM card_state s WHERE due_day < ? AND NOT EXISTS"
+        " (SELECT 1 FROM card_flags f WHERE f.deck_id = s.deck_id AND f.card_id = s.card_id"
+        " AND f.suspended = 1) GROUP BY max(due_day, ?)", (today, today + days, today)):
+        out[due] = n
+    return out
+
+
+def hardest(store: Store, limit: int = 10) -> list[dict[str, Any]]:
+    return [{"deck": d, "card": c, "lapses": lapses, "reviews": n}
+            for d, c, lapses, n in store.conn.execute(
+                "SELECT deck_id, card_id, lapses, reviews FROM card_state WHERE lapses > 0"
+                " ORDER BY lapses DESC, reviews DESC LIMIT ?", (limit,))]
