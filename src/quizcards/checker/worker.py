@@ -127,25 +127,31 @@ class Worker:
                 os._exit(0)
             verdict["network_isolated"] = isolated
             verdict["child_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            self._end_descendants()
             _send(result_w, verdict)
         except BaseException as exc:
             if os.getpid() != me:
                 os._exit(0)
             code = 70
             try:
+                self._end_descendants()
                 _send(result_w, _limit_verdict("error", f"the checker failed in the sandbox: "
                                                f"{exc!r}"))
             except BaseException:
                 pass
         finally:
-            # take down anything the code left running; kill(-1) is only ever sent once this
-            # process is verifiably the dedicated sandbox uid (never as root)
-            if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except OSError:
-                    pass
             os._exit(code)
+
+    def _end_descendants(self) -> None:
+        """Kill whatever the code left running, before the verdict is sent: until then no
+        other process of this uid may exist (the next spare is forked only after the
+        verdict), so kill(-1) reaches exactly our descendants. It is only ever sent once this
+        process is verifiably the dedicated sandbox uid, never as root."""
+        if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
         from quizcards.checker.limits import Limits
