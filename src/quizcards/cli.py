@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="review due cards (the default command)")
     review.add_argument("--deck", action="append", default=[], help="only this deck (repeatable)")
     review.add_argument("--tag", action="append", default=[], help="only cards with this tag")
+    review.add_argument("--plain", action="store_true",
+                        help="a line-by-line review instead of the full-screen one")
 
     lint = sub.add_parser("lint", help="check deck files: structure, then every stated answer")
     lint.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -178,9 +180,25 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from quizcards import line_review
+    decks, tags = getattr(args, "deck", []), getattr(args, "tag", [])
+    if getattr(args, "plain", False) or not sys.stdout.isatty() or not sys.stdin.isatty():
+        from quizcards import line_review
 
-    return line_review.main(getattr(args, "deck", []), getattr(args, "tag", []))
+        return line_review.main(decks, tags)
+    from quizcards.library import Library
+    from quizcards.ui.app import create_app
+
+    library = Library.open()
+    known = {d.deck.id for d in library.decks.decks}
+    for deck_id in decks:
+        if deck_id not in known:
+            library.close()
+            raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
+    try:
+        create_app(library, decks=decks, tags=tags, start_review=args.command == "review").run()
+    finally:
+        library.close()
+    return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

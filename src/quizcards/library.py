@@ -33,6 +33,7 @@ class Library:
     config: Config
     decks: LoadResult
     store: Store
+    deck_paths: list[Path] = field(default_factory=list)
     _refs: list[CardRef] | None = field(default=None, repr=False)
     _index: dict[Key, tuple[int, CardRef]] = field(default_factory=dict, repr=False)
 
@@ -40,9 +41,16 @@ class Library:
     def open(cls, deck_paths: Iterable[Path] | None = None, config: Config | None = None,
              db_path: Path | None = None) -> Library:
         config = config or load_config()
-        decks = load_paths(list(deck_paths) if deck_paths is not None else deck_folders())
+        folders = list(deck_paths) if deck_paths is not None else deck_folders()
+        decks = load_paths(folders)
         store = Store.open(db_path or paths.database_path(), config.scheduler, config.day_rule)
-        return cls(config, decks, store)
+        return cls(config, decks, store, folders)
+
+    def reload(self) -> list[str]:
+        """Load the decks again (after an edit); returns the problems found, as text."""
+        self.decks = load_paths(self.deck_paths)
+        self._refs = None
+        return [str(p) for p in self.decks.problems]
 
     def close(self) -> None:
         self.store.close()

@@ -92,9 +92,11 @@ class WorkerClient:
             return
         try:
             if proc.stdin:
-                proc.stdin.close()
-            proc.wait(timeout=2)
+                proc.stdin.close()  # EOF: an idle worker reaps its children and exits
+            proc.wait(timeout=0.5)
         except (OSError, subprocess.TimeoutExpired):
+            # still warming up (or stuck): it holds no state worth waiting for; its spare
+            # child sees EOF on its job pipe and exits by itself
             proc.kill()
             proc.wait()
         if proc.stdout:

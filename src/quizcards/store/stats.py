@@ -64,3 +64,15 @@ def hardest(store: Store, limit: int = 10) -> list[dict[str, Any]]:
             for d, c, lapses, n in store.conn.execute(
                 "SELECT deck_id, card_id, lapses, reviews FROM card_state WHERE lapses > 0"
                 " ORDER BY lapses DESC, reviews DESC LIMIT ?", (limit,))]
+
+
+def recalls(store: Store, today: int, days: int = 30) -> list[tuple[str, str, int]]:
+    """(deck, card, grade) of every recall after a delay in the last `days` days."""
+    return list(store.conn.execute(
+        """
+        SELECT deck_id, card_id, grade FROM (
+            SELECT deck_id, card_id, grade, day,
+                   lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
+            FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
+        ) WHERE prev IS NOT NULL AND prev < day AND day > ?
+        """, (today - days,)))

@@ -1,0 +1,1 @@
+"""The Textual TUI: screens and widgets; styling lives in app.tcss."""

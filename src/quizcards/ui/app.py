@@ -1,0 +1,151 @@
+"""The Textual app: one factory shared by the CLI, the tests and the benchmarks.
+
+Blocking work (deck loading, checks, database writes are quick; checks are not) runs in
+thread workers that post typed messages back; torch lives only in the checker's worker
+process, warmed in the background from launch.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+
+from quizcards.checker.client import Checker
+from quizcards.library import Library
+from quizcards.store.db import now_utc
+
+Clock = Callable[[], datetime]
+
+
+class AppCommands(Provider):
+    """The command palette: every screen and action of the app by name."""
+
+    COMMANDS = (
+        ("Home", "go home: decks and today's counts", "home"),
+        ("Review all decks", "start today's review", "review"),
+        ("Stats", "heatmap, forecast, retention, hardest cards", "stats"),
+        ("Browse cards", "search cards, history, suspend", "browser"),
+        ("Toggle dark/light theme", "switch between the dark and light themes", "toggle_theme"),
+        ("Quit", "leave quizcards", "quit"),
+    )
+
+    async def discover(self) -> Hits:
+        for name, help_text, action in self.COMMANDS:
+            yield Hit(1.0, name, self._runner(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, action in self.COMMANDS:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+
+    def _runner(self, action: str) -> Callable[[], object]:
+        app = self.app
+        return lambda: app.run_action(action)
+
+
+class QuizcardsApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "quizcards"
+    COMMANDS = App.COMMANDS | {AppCommands}
+    BINDINGS = [
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        checker: Checker | None = None,
+        clock: Clock = now_utc,
+        decks: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        start_review: bool = False,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.checker = checker or Checker()
+        self._own_checker = checker is None
+        self.clock = clock
+        self.deck_filter = list(decks)
+        self.tag_filter = list(tags)
+        self.start_review = start_review
+        self.theme = "textual-dark"
+        # injectable for tests and snapshots: which params a card draws, the session timer
+        self.rng = random.Random()
+        self.monotonic: Callable[[], float] = time.monotonic
+
+    def on_mount(self) -> None:
+        self.checker.start()  # torch loads in the worker process meanwhile; returns at once
+        if self.start_review and self.action_review():
+            return  # straight to the first card; home is built when the review ends
+        self.action_home()
+
+    def on_unmount(self) -> None:
+        if self._own_checker:
+            self.checker.close()
+
+    # -- actions shared by every screen --------------------------------------------------
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_home(self) -> None:
+        from quizcards.ui.home import HomeScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, HomeScreen):
+            self.screen.refresh_counts()
+        elif len(self.screen_stack) == 2:  # a review started before home existed
+            self.switch_screen(HomeScreen())
+        else:
+            self.push_screen(HomeScreen())
+
+    def action_review(self, deck_id: str | None = None) -> bool:
+        from quizcards.ui.review import ReviewScreen
+
+        decks = [deck_id] if deck_id else self.deck_filter or None
+        queue = self.library.queue(self.clock(), decks=decks, tags=self.tag_filter or None)
+        if not len(queue):
+            self.notify("Nothing to review here today.", title="All done")
+            return False
+        self.push_screen(ReviewScreen(queue))
+        return True
+
+    def review_ended(self) -> None:
+        """Back from a review: to home, building it if the app started in the review."""
+        from quizcards.ui.home import HomeScreen
+
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            self.switch_screen(HomeScreen())
+
+    def action_stats(self) -> None:
+        from quizcards.ui.stats import StatsScreen
+
+        self.push_screen(StatsScreen())
+
+    def action_browser(self) -> None:
+        from quizcards.ui.browser import BrowserScreen
+
+        self.push_screen(BrowserScreen())
+
+
+def create_app(
+    library: Library | None = None,
+    checker: Checker | None = None,
+    clock: Clock = now_utc,
+    decks: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    start_review: bool = False,
+) -> QuizcardsApp:
+    """The one way to build the app (CLI, tests and benchmarks all come through here)."""
+    return QuizcardsApp(library or Library.open(), checker, clock, decks, tags, start_review)

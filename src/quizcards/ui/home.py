@@ -1,0 +1,94 @@
+"""Home: decks with new / learning / due counts, today's progress and streak."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from quizcards.ui.app import QuizcardsApp
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "review_deck", "Review deck (Enter)"),
+        Binding("a", "app.review", "Review all"),
+        Binding("s", "app.stats", "Stats"),
+        Binding("b", "app.browser", "Browse"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def qapp(self) -> QuizcardsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="home"):
+            yield Static(id="today")
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        table.add_column("New", key="new", width=5)
+        table.add_column("Learn", key="learning", width=5)
+        table.add_column("Due", key="due", width=5)
+        table.add_column("Cards", key="cards", width=5)
+        self.refresh_counts()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        lib = self.qapp.library
+        now = self.qapp.clock()
+        stats = lib.stats(now)
+        table = self.query_one("#decks", DataTable)
+        table.clear()
+        for loaded in lib.decks.decks:
+            counts = stats["decks"][loaded.deck.id]
+            table.add_row(
+                loaded.deck.title[:44],
+                _num(counts["new"], "new"),
+                _num(counts["learning"], "learning"),
+                _num(counts["due"], "due"),
+                Text(str(counts["cards"]), justify="right"),
+                key=loaded.deck.id,
+            )
+        retention = stats["retention_30d"]
+        ret = "-" if retention is None else f"{retention:.0%}"
+        self.query_one("#today", Static).update(
+            f"[b]Today[/b] {stats['reviewed_today']} done · [b]{stats['due_today']}[/b] due"
+            f" · {stats['learning_today']} learning · {stats['new_left_today']} new"
+            f"   [dim]streak[/dim] {stats['streak']}d  [dim]kept (30d)[/dim] {ret}"
+        )
+        problems = stats["deck_problems"]
+        panel = self.query_one("#problems", Static)
+        panel.display = bool(problems)
+        if problems:
+            lines = "\n".join(f"  {p}" for p in problems[:8])
+            more = f"\n  ... and {len(problems) - 8} more" if len(problems) > 8 else ""
+            panel.update(f"[b $error]Decks that failed to load[/]\n{lines}{more}")
+
+    def action_review_deck(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return
+        deck_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.qapp.action_review(deck_id)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.qapp.action_review(event.row_key.value)
+
+
+def _num(n: int, kind: str) -> Text:
+    colour = {"new": "bold cyan", "learning": "bold yellow", "due": "bold green"}[kind]
+    return Text(str(n), style=colour if n else "dim", justify="right")

@@ -1,0 +1,432 @@
+"""Review: the prompt, an answer widget that fits the card's kind, feedback, the grade bar.
+
+Flow per card: question (type, Enter / Ctrl+S submits) -> the check runs in a thread worker
+(spinner past 100 ms, "warming up" while torch loads) -> feedback with the suggested grade
+preselected (Enter accepts, a digit overrides) -> the answer is committed -> next card.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+
+from rich.markdown import Markdown as RichMarkdown
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
+
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
+from quizcards.core.params import draw, fill
+from quizcards.core.queue import Key, Queue
+from quizcards.core.session import Session
+from quizcards.core.verdict import Verdict
+from quizcards.store.db import Answer
+from quizcards.ui.app import QuizcardsApp
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+CODE_THEME = "monokai"
+GRADE_NAMES = ["blackout", "wrong", "near miss", "hard", "good", "easy"]
+
+
+@dataclass
+class Shown:
+    """The card on screen, with the params drawn for this showing."""
+
+    key: Key
+    card: CardBase
+    seed: int
+    values: dict[str, object]
+    started: float
+
+
+class CheckDone(Message):
+    def __init__(self, verdict: Verdict, answer: str, seconds: float) -> None:
+        super().__init__()
+        self.verdict = verdict
+        self.answer = answer
+        self.seconds = seconds
+
+
+def prompt_markdown(card: CardBase, values: dict[str, object]) -> str:
+    text = fill(card.prompt, values).strip()
+    if isinstance(card, ChoiceCard):
+        text += "\n\n" + "\n".join(
+            f"- **{LETTERS[i]})** {fill(opt, values)}" for i, opt in enumerate(card.options))
+    return text
+
+
+def _placeholder(card: CardBase) -> str:
+    return "Enter to reveal" if isinstance(card, RecallCard) else "your answer"
+
+
+def hint_for(card: CardBase) -> str:
+    return {
+        "shape": "a shape: (3, 4), 3x4, torch.Size([3, 4]), () for a scalar",
+        "value": "a value: tensor([1., 2.]), 3, True, [[1, 2]], float('nan')",
+        "output": "what it prints (Ctrl+S to submit)",
+        "raises": "an exception name (RuntimeError), or none",
+        "code": "your code (Ctrl+S to submit)",
+        "choice": "option letters: a, or a c",
+        "recall": "your answer, or just Enter to reveal",
+    }[card.kind]  # type: ignore[attr-defined]
+
+
+class GradeBar(Static, can_focus=True):
+    """Grades 0-5 with the suggested one preselected: Enter accepts, a digit overrides."""
+
+    selected: reactive[int] = reactive(5)
+
+    class Chosen(Message):
+        def __init__(self, grade: int) -> None:
+            super().__init__()
+            self.grade = grade
+
+    BINDINGS = [
+        Binding("left", "move(-1)", "Lower", show=False),
+        Binding("right", "move(1)", "Higher", show=False),
+        Binding("enter", "accept", "Accept grade"),
+        *[Binding(str(g), f"choose({g})", show=False) for g in range(6)],
+    ]
+
+    def __init__(self, suggested: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.suggested = suggested
+        self.set_reactive(GradeBar.selected, suggested)
+
+    def suggest(self, grade: int) -> None:
+        self.suggested = grade
+        self.selected = grade
+        self.refresh()
+
+    def render(self) -> str:
+        parts = []
+        for g in range(6):
+            label = f" {g} {GRADE_NAMES[g]} "
+            if g == self.selected:
+                parts.append(f"[reverse b]{label}[/]")
+            elif g == self.suggested:
+                parts.append(f"[u]{label}[/]")
+            else:
+                parts.append(f"[dim]{label}[/]")
+        return "grade  " + "".join(parts)
+
+    def action_move(self, step: int) -> None:
+        self.selected = max(0, min(5, self.selected + step))
+
+    def action_accept(self) -> None:
+        self.post_message(self.Chosen(self.selected))
+
+    def action_choose(self, grade: int) -> None:
+        self.selected = grade
+        self.post_message(self.Chosen(grade))
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "leave", "Home"),
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("ctrl+z", "undo", "Undo"),
+        Binding("u", "undo_key", "Undo", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("s", "suspend", "Suspend"),
+        Binding("b", "bury", "Bury"),
+    ]
+
+    phase: reactive[str] = reactive("question")
+
+    def __init__(self, queue: Queue) -> None:
+        super().__init__()
+        self.session = Session.from_queue(queue)
+        self.total = len(self.session)
+        self.shown: Shown | None = None
+        self.verdict: Verdict | None = None
+        self.answer_text = ""
+        self.seconds = 0.0
+        self.started = 0.0
+        self._spinner_timer: Timer | None = None
+        self.answer_widget: Input | TextArea | None = None
+        self._clock_timer: Timer | None = None
+
+    @property
+    def qapp(self) -> QuizcardsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(id="where")
+            yield Static(id="progress")
+        with VerticalScroll(id="card"):
+            yield Static(id="prompt")
+            yield Static(id="hint")
+            yield Vertical(id="answer-box")
+            yield LoadingIndicator(id="spinner")
+            yield Static(id="warming")
+            yield Static(id="feedback")
+            yield Static(id="explain")
+        yield GradeBar(5, id="grades")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.started = self.qapp.monotonic()
+        self.query_one("#spinner").display = False
+        self.query_one("#warming").display = False
+        self._clock_timer = self.set_interval(1.0, self._tick)
+        self.next_card()
+
+    # -- showing a card ------------------------------------------------------------------
+    def _tick(self) -> None:
+        elapsed = int(self.qapp.monotonic() - self.started)
+        left = len(self.session)
+        self.query_one("#progress", Static).update(
+            f"{self.session.answered} done · {left} left · {elapsed // 60}:{elapsed % 60:02d}")
+
+    def next_card(self) -> None:
+        key = self.session.peek()
+        if key is None:
+            self.finish()
+            return
+        found = self.qapp.library.lookup(key)
+        if found is None:
+            self.session.skip(key)
+            self.next_card()
+            return
+        _, card = found
+        seed = self.qapp.rng.randrange(1 << 30)
+        values = draw(card.params, seed) if card.params else {}
+        self.shown = Shown(key, card, seed, values, self.qapp.monotonic())
+        self.verdict = None
+        self.phase = "question"
+        kind = card.kind  # type: ignore[attr-defined]
+        self.query_one("#where", Static).update(
+            f"[b]{key[0]}[/b] / {key[1]}  [dim]{kind}[/dim]")
+        self.query_one("#prompt", Static).update(RichMarkdown(prompt_markdown(card, values),
+                                                              code_theme=CODE_THEME))
+        self.query_one("#hint", Static).update(f"[dim]{hint_for(card)}[/dim]")
+        self.query_one("#feedback", Static).update("")
+        self.query_one("#explain").display = False
+        self.query_one(GradeBar).display = False
+        widget = self._answer_widget(card)
+        widget.disabled = False
+        widget.focus()
+        self._tick()
+
+    def _answer_widget(self, card: CardBase) -> Input | TextArea:
+        """The answer widget for this kind: a single-line Input is reused from card to card
+        (no remount on the answer-to-next path); text areas are made for their cards."""
+        box = self.query_one("#answer-box", Vertical)
+        old = self.answer_widget
+        widget: Input | TextArea
+        if isinstance(card, CodeCard | OutputCard):
+            if isinstance(card, CodeCard):
+                widget = TextArea.code_editor(card.starter or "", language=None,
+                                              classes="answer", tab_behavior="indent")
+            else:
+                widget = TextArea("", classes="answer", show_line_numbers=False)
+        elif isinstance(old, Input):
+            old.value = ""
+            old.placeholder = _placeholder(card)
+            return old
+        else:
+            widget = Input(placeholder=_placeholder(card), classes="answer")
+        if old is not None:
+            old.remove()
+        box.mount(widget)
+        self.answer_widget = widget
+        return widget
+
+    # -- answering -----------------------------------------------------------------------
+    @on(Input.Submitted, ".answer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def action_submit(self) -> None:
+        if self.phase != "question":
+            return
+        widget = self.answer_widget
+        text = widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+        self.submit(text)
+
+    def submit(self, text: str) -> None:
+        if self.phase != "question" or self.shown is None:
+            return
+        self.phase = "checking"
+        self.answer_text = text
+        seconds = self.qapp.monotonic() - self.shown.started
+        self.answer_widget.disabled = True
+        self._spinner_timer = self.set_timer(0.1, self._show_spinner)
+        self.run_check(self.shown, text, seconds)
+
+    def _show_spinner(self) -> None:
+        if self.phase == "checking":
+            self.query_one("#spinner").display = True
+            if not self.qapp.checker.warm and self.shown and self.shown.card.executable:
+                warming = self.query_one("#warming", Static)
+                warming.update("[dim]warming up the checker (loading torch)...[/dim]")
+                warming.display = True
+
+    @work(thread=True, exclusive=True, group="check")
+    def run_check(self, shown: Shown, text: str, seconds: float) -> None:
+        loaded, card = self.qapp.library.lookup(shown.key)  # type: ignore[misc]
+        revealed = isinstance(card, RecallCard) and not text.strip()
+        verdict = self.qapp.checker.check(loaded.deck, card, text, seed=shown.seed,
+                                          seconds=seconds, revealed=revealed)
+        self.post_message(CheckDone(verdict, text, seconds))
+
+    def on_check_done(self, message: CheckDone) -> None:
+        if self._spinner_timer is not None:
+            self._spinner_timer.stop()
+        self.query_one("#spinner").display = False
+        self.query_one("#warming").display = False
+        verdict = message.verdict
+        answer = self.answer_widget
+        if verdict.malformed:
+            self.phase = "question"
+            answer.disabled = False
+            answer.focus()
+            self.query_one("#feedback", Static).update(
+                f"[b $warning]Could not read that:[/] {verdict.diagnosis}. Try again.")
+            return
+        self.verdict = verdict
+        self.seconds = message.seconds
+        self.phase = "feedback"
+        self.query_one("#feedback", Static).update(feedback_markup(verdict))
+        card = self.shown.card if self.shown else None
+        if card is not None and (card.explain or card.source):
+            parts = []
+            if card.explain:
+                parts.append(card.explain.strip())
+            if card.source:
+                parts.append(f"*from {card.source}*")
+            explain = self.query_one("#explain", Static)
+            explain.update(RichMarkdown("\n\n".join(parts), code_theme=CODE_THEME))
+            explain.display = True
+        bar = self.query_one(GradeBar)
+        bar.suggest(verdict.suggested_grade)
+        bar.display = True
+        bar.focus()
+
+    @on(GradeBar.Chosen)
+    def _graded(self, event: GradeBar.Chosen) -> None:
+        event.stop()
+        self.record(event.grade)
+
+    def record(self, grade: int) -> None:
+        if self.phase != "feedback" or self.shown is None or self.verdict is None:
+            return
+        lib = self.qapp.library
+        key = self.shown.key
+        recorded = lib.store.record(Answer(
+            key[0], key[1], grade, self.verdict.suggested_grade, self.answer_text,
+            {**self.verdict.to_json(), "seed": self.shown.seed}, int(self.seconds * 1000)),
+            self.qapp.clock())
+        if recorded.became_leech:
+            self.notify(f"{key[0]}/{key[1]} failed 8 times: it is now a leech and suspended. "
+                        "Rewrite it or study it in the browser.", title="Leech",
+                        severity="warning", timeout=8)
+        state = recorded.state
+        today = lib.today(self.qapp.clock())
+        self.session.done(key, state.repeat_pending and state.last_day == today)
+        self.next_card()
+
+    # -- other keys ----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # letter keys act only once the answer is in (while typing they are text)
+        if action in ("edit", "suspend", "bury", "undo_key") and self.phase == "question":
+            return False
+        return not (action == "submit" and self.phase != "question")
+
+    def action_undo_key(self) -> None:
+        self.action_undo()
+
+    def action_undo(self) -> None:
+        if self.phase == "checking":
+            return
+        undone = self.qapp.library.store.undo_last()
+        if undone is None:
+            self.notify("Nothing to undo.")
+            return
+        key = (undone["deck_id"], undone["card_id"])
+        self.notify(f"Undid your answer to {key[0]}/{key[1]}.", title="Undo")
+        self.session.put_back(key)
+        self.next_card()
+
+    def action_suspend(self) -> None:
+        if self.shown is None:
+            return
+        self.qapp.library.store.set_suspended(self.shown.key, True)
+        self.notify(f"Suspended {self.shown.key[1]}. Unsuspend it in the browser.")
+        self.session.skip(self.shown.key)
+        self.next_card()
+
+    def action_bury(self) -> None:
+        if self.shown is None:
+            return
+        lib = self.qapp.library
+        lib.store.bury(self.shown.key, lib.today(self.qapp.clock()))
+        self.notify(f"Buried {self.shown.key[1]} until tomorrow.")
+        self.session.skip(self.shown.key)
+        self.next_card()
+
+    def action_edit(self) -> None:
+        """Open the card's deck file in $EDITOR at the card, then reload the decks."""
+        if self.shown is None:
+            return
+        lib = self.qapp.library
+        loaded = lib.decks.deck(self.shown.key[0])
+        if loaded is None:
+            return
+        line = loaded.card_lines.get(self.shown.key[1], 1)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with self.app.suspend():
+            subprocess.run([*shlex.split(editor), f"+{line}", str(loaded.path)], check=False)
+        problems = lib.reload()
+        if problems:
+            self.notify("\n".join(problems[:3]), title="The deck has problems",
+                        severity="error", timeout=10)
+        else:
+            self.notify("Deck reloaded.")
+        if self.phase == "question":
+            self.next_card()
+
+    def action_leave(self) -> None:
+        self.qapp.review_ended()
+
+    def finish(self) -> None:
+        elapsed = int(self.qapp.monotonic() - self.started)
+        self.qapp.review_ended()
+        self.app.notify(f"{self.session.answered} answers in {elapsed // 60}:{elapsed % 60:02d}.",
+                        title="Session done")
+
+
+def feedback_markup(verdict: Verdict) -> str:
+    if verdict.correct:
+        head = "[b $success]✓ right[/]"
+    elif verdict.diagnosis == "revealed":
+        head = "[b $accent]revealed[/]"
+    else:
+        head = "[b $error]✗ wrong[/]"
+    if verdict.status not in ("ok",):
+        head += f"  [b $warning]{verdict.status}[/]"
+    lines = [head]
+    if verdict.expected is not None:
+        lines.append(f"[dim]expected[/]  {_escape(verdict.expected)}")
+    if verdict.got:
+        lines.append(f"[dim]got     [/]  {_escape(verdict.got)}")
+    if verdict.diagnosis and verdict.diagnosis != "revealed":
+        lines.append(f"[i]{_escape(verdict.diagnosis)}[/]")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    from textual.markup import escape
+
+    return escape(text)

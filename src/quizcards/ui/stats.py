@@ -1,0 +1,106 @@
+"""Stats: a year heatmap of reviews, a 30-day due forecast, retention by deck and by tag,
+and the hardest cards."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from quizcards.store import stats
+from quizcards.ui.app import QuizcardsApp
+
+HEAT = ["grey23", "dark_green", "green4", "green3", "bright_green"]
+
+
+def heatmap(per_day: dict[int, int], today: int, weeks: int = 52) -> Text:
+    """Weeks as columns, weekdays as rows (Mon..Sun), like a contribution graph."""
+    first = today - (weeks * 7) - date.fromordinal(today).weekday()
+    peak = max(per_day.values(), default=0)
+    out = Text()
+    for weekday, label in enumerate(["Mon", "   ", "Wed", "   ", "Fri", "   ", "Sun"]):
+        out.append(f"{label} ", style="dim")
+        for week in range(weeks + 1):
+            day = first + week * 7 + weekday
+            if day > today:
+                out.append(" ")
+                continue
+            n = per_day.get(day, 0)
+            level = 0 if n == 0 else 1 + min(3, (4 * n - 1) // max(peak, 1))
+            out.append("■", style=HEAT[level])
+        out.append("\n")
+    out.append(f"    {sum(per_day.values())} answers in the last year; busiest day {peak}",
+               style="dim")
+    return out
+
+
+class StatsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.pop_screen",
+                                                                      "Back", show=False)]
+
+    @property
+    def qapp(self) -> QuizcardsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="stats"):
+            yield Static("[b]Reviews, last 12 months[/b]", classes="section")
+            yield Static(id="heatmap")
+            yield Static(id="forecast-title", classes="section")
+            yield Sparkline([], id="forecast")
+            yield Static(id="forecast-axis")
+            yield Static("[b]Retention, last 30 days[/b]", classes="section")
+            yield DataTable(id="retention", cursor_type="row")
+            yield Static("[b]Hardest cards[/b]", classes="section")
+            yield DataTable(id="hardest", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lib = self.qapp.library
+        store = lib.store
+        today = lib.today(self.qapp.clock())
+        self.query_one("#heatmap", Static).update(
+            heatmap(stats.reviews_per_day(store, today - 380), today))
+        due = stats.forecast(store, today, 30)
+        counts = [due[d] for d in sorted(due)]
+        total = sum(counts)
+        self.query_one("#forecast-title", Static).update(
+            f"[b]Due in the next 30 days[/b]  [dim]{total} card{'' if total == 1 else 's'}, "
+            f"{counts[0]} today, peak {max(counts)}[/dim]")
+        self.query_one("#forecast", Sparkline).data = counts
+        self.query_one("#forecast-axis", Static).update(
+            "[dim]today" + " " * 22 + "+15 days" + " " * 21 + "+29[/dim]")
+
+        table = self.query_one("#retention", DataTable)
+        table.add_columns("deck / tag", "recalls", "kept")
+        by_deck: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        tags = {ref.key: ref.tags for ref in lib.refs()}
+        for deck_id, card_id, grade in stats.recalls(store, today):
+            for bucket in [by_deck[deck_id], *(by_tag[f"#{t}"] for t in
+                                               tags.get((deck_id, card_id), ()))]:
+                bucket[0] += 1
+                bucket[1] += grade >= 3
+        rows = sorted(by_deck.items()) + sorted(by_tag.items())
+        for name, (n, kept) in rows:
+            table.add_row(name, str(n), f"{kept / n:.0%}")
+        if not rows:
+            table.add_row("[dim]no recalls after a delay yet[/dim]", "", "")
+
+        hard = self.query_one("#hardest", DataTable)
+        hard.add_columns("card", "lapses", "answers", "")
+        leeches = set(store.leeches())
+        hardest = stats.hardest(store, 10)
+        for row in hardest:
+            key = (row["deck"], row["card"])
+            hard.add_row(f"{key[0]}/{key[1]}", str(row["lapses"]), str(row["reviews"]),
+                         "leech, suspended" if key in leeches else "")
+        if not hardest:
+            hard.add_row("[dim]no lapses yet[/dim]", "", "", "")

@@ -1,0 +1,252 @@
+"""The TUI driven with Pilot: the whole review loop against the shipped decks, each screen's
+keys, and snapshots at 80x24 (home, a question, a feedback panel, stats)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from quizcards.checker.client import Checker
+from quizcards.library import Library
+from quizcards.store.db import Answer
+from quizcards.ui.app import QuizcardsApp, create_app
+from quizcards.ui.review import GradeBar, ReviewScreen
+
+from .conftest import DECKS
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SIZE = (80, 24)
+
+
+def make_app(tmp_path: Path, checker: Checker, **kw) -> QuizcardsApp:
+    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW, **kw)
+    app.rng.seed(1)
+    app.monotonic = lambda: 1000.0  # a frozen session timer (answers take 0 s: quick)
+    return app
+
+
+async def wait_for_feedback(pilot, app: QuizcardsApp) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, ReviewScreen) and app.screen.phase != "checking":
+            return
+    raise AssertionError("the check did not finish")
+
+
+def rows(app: QuizcardsApp) -> list[tuple]:  # type: ignore[type-arg]
+    return app.library.store.conn.execute(
+        "SELECT r.card_id, r.grade, r.suggested_grade, r.answer, u.review_id IS NOT NULL"
+        " FROM reviews r LEFT JOIN undos u ON u.review_id = r.id ORDER BY r.id").fetchall()
+
+
+async def test_whole_review_loop(tmp_path: Path, checker: Checker) -> None:
+    app = make_app(tmp_path, checker, decks=["torch-dim"], start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.shown is not None and screen.shown.key[1] == "max-dim1-shape"
+        # a shape card, right: suggested 5, accepted with Enter
+        await pilot.press(*"3x4", "enter")
+        await wait_for_feedback(pilot, app)
+        assert screen.phase == "feedback"
+        assert "✓ right" in str(screen.query_one("#feedback").render())
+        assert app.screen.query_one(GradeBar).selected == 5
+        await pilot.press("enter")
+        await pilot.pause()
+        # the next card (parametrised shape): a malformed answer is asked again, not graded
+        await pilot.press(*"three", "enter")
+        await wait_for_feedback(pilot, app)
+        assert screen.phase == "question"
+        assert "Could not read that" in str(screen.query_one("#feedback").render())
+        assert len(rows(app)) == 1
+        screen.answer_widget.value = ""  # type: ignore[union-attr]
+        await pilot.press(*"(9, 9)", "enter")  # wrong whatever dim was drawn
+        await wait_for_feedback(pilot, app)
+        assert "✗ wrong" in str(screen.query_one("#feedback").render())
+        await pilot.press("4")  # override the suggested 1 with a 4 (no repeat today)
+        await pilot.pause()
+        # the keepdim card right, then undo it from its successor's question with Ctrl+Z
+        assert screen.shown.key[1] == "keepdim-shape"
+        await pilot.press(*"(3, 1, 4)", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.shown.key[1] == "softmax-keeps-shape"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert screen.shown.key[1] == "keepdim-shape"  # shown again
+        await pilot.press(*"3x1x4", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"3, 6, 4", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("enter")
+        await pilot.pause()
+        # a value card, wrong, the suggestion overridden with 0
+        assert screen.shown.key[1] == "softmax-sums-to-one"
+        await pilot.press(*"tensor([0.5, 0.5])", "enter")
+        await wait_for_feedback(pilot, app)
+        feedback = str(screen.query_one("#feedback").render())
+        assert "✗ wrong" in feedback and "values differ at [0]" in feedback
+        await pilot.press("0")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+    got = rows(app)
+    assert [r[0] for r in got] == ["max-dim1-shape", "reduce-dim-shape", "keepdim-shape",
+                                   "keepdim-shape", "softmax-keeps-shape",
+                                   "softmax-sums-to-one"]
+    assert got[0] == ("max-dim1-shape", 5, 5, "3x4", 0)
+    assert got[1] == ("reduce-dim-shape", 4, 1, "(9, 9)", 0)
+    assert got[2] == ("keepdim-shape", 5, 5, "(3, 1, 4)", 1)  # undone, kept in the log
+    assert got[3] == ("keepdim-shape", 5, 5, "3x1x4", 0)
+    assert got[4] == ("softmax-keeps-shape", 5, 5, "3, 6, 4", 0)
+    assert got[5] == ("softmax-sums-to-one", 0, 1, "tensor([0.5, 0.5])", 0)
+
+
+async def test_home_keys_and_command_palette(tmp_path: Path, checker: Checker) -> None:
+    app = make_app(tmp_path, checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("s")
+        assert type(app.screen).__name__ == "StatsScreen"
+        await pilot.press("escape")
+        await pilot.press("b")
+        assert type(app.screen).__name__ == "BrowserScreen"
+        await pilot.press("escape")
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("enter")  # review the highlighted deck
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"stats")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "StatsScreen"
+
+
+async def test_review_suspend_and_bury_keys(tmp_path: Path, checker: Checker) -> None:
+    app = make_app(tmp_path, checker, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")  # while typing, s is text, not suspend
+        assert screen.answer_widget.value == "s"  # type: ignore[union-attr]
+        screen.answer_widget.value = "3x4"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("s")
+        await pilot.pause()
+        first = ("torch-dim", "max-dim1-shape")
+        assert app.library.store.flags()[first].suspended
+        second = screen.shown.key
+        await pilot.press(*"0", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.library.store.flags()[second].buried_day == app.library.today(NOW)
+        assert len(rows(app)) == 0  # neither was graded
+
+
+async def test_browser_search_detail_and_unsuspend(tmp_path: Path, checker: Checker) -> None:
+    app = make_app(tmp_path, checker)
+    app.library.store.record(Answer("torch-dim", "argmax-dim0", grade=2, answer="x",
+                                    verdict={"correct": False}), NOW - timedelta(days=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.press("slash", *"argmax")
+        await pilot.pause()
+        table = app.screen.query_one("#cards")
+        assert table.row_count == 1
+        await pilot.press("enter")  # back to the table
+        await pilot.pause()
+        detail = str(app.screen.query_one("#detail").render())
+        assert "torch-dim/argmax-dim0" in detail and "grade 2" in detail
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.library.store.flags()[("torch-dim", "argmax-dim0")].suspended
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.library.store.flags()[("torch-dim", "argmax-dim0")].suspended
+        app.screen.query_one("#search").value = "tag:nonesuch"
+        await pilot.pause()
+        assert table.row_count == 0
+
+
+async def test_broken_deck_is_listed_on_home(tmp_path: Path, checker: Checker) -> None:
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "ok.yaml").write_text((DECKS / "torch-dim.yaml").read_text())
+    (tmp_path / "decks" / "broken.yaml").write_text("id: b\ntitle: B\ncards:\n  - [oops\n")
+    lib = Library.open([tmp_path / "decks"], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#problems").render())
+        assert "Decks that failed to load" in text and "broken.yaml:5:1" in text
+        assert app.screen.query_one("#decks").row_count == 1
+
+
+async def test_resize_keeps_working(tmp_path: Path, checker: Checker) -> None:
+    app = make_app(tmp_path, checker, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.resize_terminal(60, 16)
+        await pilot.pause()
+        await pilot.press(*"3x4", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(rows(app)) == 1
+
+
+# -- snapshots at 80x24 ---------------------------------------------------------------------
+
+def _snap_app(tmp_path: Path, checker: Checker, **kw) -> QuizcardsApp:
+    return make_app(tmp_path, checker, **kw)
+
+
+def test_snapshot_home(tmp_path: Path, checker: Checker, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_snap_app(tmp_path, checker), terminal_size=SIZE)
+
+
+def test_snapshot_question(tmp_path: Path, checker: Checker, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = _snap_app(tmp_path, checker, start_review=True)
+    assert snap_compare(app, terminal_size=SIZE, press=["3"])
+
+
+def test_snapshot_feedback(tmp_path: Path, checker: Checker, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = _snap_app(tmp_path, checker, start_review=True)
+
+    async def answer(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press(*"(4, 3)", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=answer)
+
+
+def test_snapshot_stats(tmp_path: Path, checker: Checker, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = _snap_app(tmp_path, checker)
+    store = app.library.store
+    cards = [c.id for c in app.library.decks.decks[0].deck.cards]
+    for days_ago in range(300, -1, -3):  # a year of mostly good reviews, oldest first
+        for i, card in enumerate(cards[: 1 + days_ago % 5]):
+            grade = [5, 4, 5, 3, 5, 1, 4][(days_ago + i) % 7]
+            store.record(Answer("torch-dim", card, grade=grade),
+                         NOW - timedelta(days=days_ago, minutes=i))
+
+    async def open_stats(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_stats)
