@@ -223,3 +223,8 @@ def test_checks_leak_nothing_between_children(checker: Checker) -> None:
           "(1,)")
     v = check(checker, card("value", code="result = hasattr(torch, 'leak')"), "False")
     assert v.correct
+
+
+def test_card_code_does_not_inherit_the_checkers_future_imports(checker: Checker) -> None:
+    c = card("value", code="def f(x: int) -> int:\n    return x\nresult = f.__annotations__['x']")
+    assert check(checker, c, "int").correct  # a real type, not the string 'int'

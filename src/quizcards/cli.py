@@ -112,6 +112,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         for problem in report.problems:
             print(problem)
+        sys.stdout.flush()  # problems first, then the summary, even when both are piped
         print(report.summary(), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 

@@ -104,7 +104,7 @@ class _Run:
         try:
             for part in (job.get("setup"), job.get("code") if code is None else code):
                 if part:
-                    exec(compile(part, "<card>", "exec"), self.ns)
+                    exec(compile(part, "<card>", "exec", dont_inherit=True), self.ns)
         except OutputLimit:
             raise
         except BaseException as exc:  # includes SystemExit and KeyboardInterrupt from the code
@@ -144,7 +144,10 @@ def _malformed(message: str, expected: str | None = None) -> dict[str, Any]:
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Grade one answer (or, with answer None, only compute the truth)."""
+    """Grade one answer (or, with answer None, only compute the truth).
+
+    All code is compiled with dont_inherit=True: this module's own `from __future__` imports
+    must not change the semantics of card code (annotations would turn into strings)."""
     kind = job["kind"]
     try:
         return _GRADERS[kind](job)
@@ -194,7 +197,8 @@ def grade_value(job: dict[str, Any]) -> dict[str, Any]:
         if not str(answer).strip():
             return _malformed("the answer is empty (type a value, e.g. tensor([1., 2.]) or 3)")
         try:
-            candidate = eval(compile(str(answer), "<answer>", "eval"), _answer_namespace())
+            code = compile(str(answer), "<answer>", "eval", dont_inherit=True)
+            candidate = eval(code, _answer_namespace())
         except SyntaxError as exc:
             return _malformed(f"cannot read {str(answer).strip()!r} as a Python value: "
                               f"{exc.msg}")
@@ -295,7 +299,7 @@ def grade_code(job: dict[str, Any]) -> dict[str, Any]:
     if answer is not None and not str(answer).strip():
         return _malformed("the answer is empty: write the code")
     try:
-        compile(str(solution), "<answer>", "exec")
+        compile(str(solution), "<answer>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return _malformed(f"syntax error in your code, line {exc.lineno}: {exc.msg}")
     run = _Run(job, code=str(solution))
@@ -310,7 +314,7 @@ def _run_tests(job: dict[str, Any], run: _Run, tests: str) -> dict[str, Any]:
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = run.out
     try:
-        exec(compile(tests, "<tests>", "exec"), run.ns)
+        exec(compile(tests, "<tests>", "exec", dont_inherit=True), run.ns)
     except AssertionError as exc:
         line = _failing_line(tests, exc)
         msg = f": {exc}" if str(exc) else ""
@@ -375,7 +379,7 @@ def _against_reference(job: dict[str, Any], run: _Run, opts: dict[str, Any]) -> 
 
 def _args(raw: Any, ns: dict[str, Any]) -> tuple[Any, ...]:
     if isinstance(raw, str):
-        value = eval(compile(raw, "<inputs>", "eval"), ns)
+        value = eval(compile(raw, "<inputs>", "eval", dont_inherit=True), ns)
         return value if isinstance(value, tuple) else (value,)
     return tuple(raw)
 

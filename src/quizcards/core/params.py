@@ -18,7 +18,12 @@ def placeholders(text: str) -> list[tuple[str, int]]:
 
 
 def fill(text: str, values: Mapping[str, Any]) -> str:
-    """Replace `{name}` by str(values[name]) and `{{`/`}}` by single braces."""
+    """Replace `{name}` by str(values[name]) and `{{`/`}}` by single braces.
+
+    A card without params is literal text: nothing is replaced (f-strings stay as written).
+    """
+    if not values:
+        return text
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -27,6 +32,14 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
         return str(values[name]) if name in values else m.group(0)
 
     return _TOKEN.sub(sub, text)
+
+
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+
+
+def outside_code(text: str) -> str:
+    """Markdown text with code spans and fences blanked out (same length, same offsets)."""
+    return _CODE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def combinations(params: Mapping[str, list[Any]]) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from quizcards.core.models import (
     Deck,
     DeckHeader,
 )
-from quizcards.core.params import placeholders
+from quizcards.core.params import outside_code, placeholders
 from quizcards.core.versions import KNOWN_PACKAGES, spec_error
 
 try:  # the C parser is ~10x faster and keeps the same marks
@@ -364,6 +364,8 @@ class _FileLoader:
             text = getattr(card, fname, None)
             if not isinstance(text, str) or (fname != "prompt" and not params):
                 continue
+            if not params:  # literal text: only a {name} outside code looks like a slip
+                text = outside_code(text)
             for ph, _ in placeholders(text):
                 used.add(ph)
                 if ph not in params:
