@@ -228,3 +228,10 @@ def test_checks_leak_nothing_between_children(checker: Checker) -> None:
 def test_card_code_does_not_inherit_the_checkers_future_imports(checker: Checker) -> None:
     c = card("value", code="def f(x: int) -> int:\n    return x\nresult = f.__annotations__['x']")
     assert check(checker, c, "int").correct  # a real type, not the string 'int'
+
+
+def test_a_failing_reference_is_the_cards_fault(checker: Checker) -> None:
+    c = card("code", entry="f", reference="def f(x):\n    return x.sum()", inputs=[[[1, 2]]])
+    v = check(checker, c, "def f(x):\n    return 3")
+    assert v.status == "error"
+    assert v.diagnosis.startswith("the card's reference f([1, 2]) raised AttributeError")

@@ -95,7 +95,8 @@ def test_stats_json_cli(tmp_path: Path) -> None:
     for key in ("due_today", "reviewed_today", "new_left_today", "retention_30d", "streak",
                 "decks"):
         assert key in data
-    assert data["decks"]["torch-dim"]["new"] > 0
+    assert data["new_left_today"] == 20  # the default new-card limit, over all decks
+    assert data["decks"]["torch-dim"]["new"] == 15  # reviewing that deck alone
 
 
 def test_config_defaults_and_errors(tmp_path: Path) -> None:

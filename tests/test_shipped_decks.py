@@ -88,3 +88,20 @@ def test_lint_verifies_every_stated_answer_by_execution() -> None:
     assert report.ok, [str(p) for p in report.problems]
     assert report.runs >= 150
     assert report.skipped == []  # every gate is met by the torch CI installs
+
+
+def test_authoring_guide_example_deck_lints(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/authoring.md's example deck (every kind) really passes lint with execution."""
+    from .conftest import REPO
+
+    text = (REPO / "docs" / "authoring.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+                 if b.startswith("id: authoring-examples"))
+    own = tmp_path / "home" / "data" / "decks"  # the user's deck folder is trusted
+    own.mkdir(parents=True)
+    monkeypatch.setenv("QUIZCARDS_HOME", str(tmp_path / "home"))
+    (own / "examples.yaml").write_text(block)
+    report = lint([own], execute=True, jobs=1)
+    assert report.ok, [str(p) for p in report.problems]
+    kinds = {c.kind for d in load_paths([own]).decks for c in d.deck.cards}
+    assert kinds == set(CARD_KINDS)

@@ -94,14 +94,14 @@ class Library:
                            self._index)
 
     def deck_counts(self, now: datetime | None = None) -> dict[str, dict[str, int]]:
-        """Per deck: new (left today), learning (same-session repeats), due (reviews today)."""
-        queue = self.queue(now)
-        counts = {d.deck.id: {"new": 0, "learning": 0, "due": 0, "cards": len(d.deck.cards)}
-                  for d in self.decks.decks}
-        for name, keys in (("due", queue.reviews), ("learning", queue.repeats),
-                           ("new", queue.new)):
-            for deck_id, _ in keys:
-                counts[deck_id][name] += 1
+        """Per deck, what reviewing that deck alone would give today: new, learning (same-
+        session repeats) and due cards, within the daily limits (as Anki's deck list does)."""
+        counts = {}
+        for loaded in self.decks.decks:
+            queue = self.queue(now, decks=[loaded.deck.id])
+            counts[loaded.deck.id] = {"new": len(queue.new), "learning": len(queue.repeats),
+                                      "due": len(queue.reviews),
+                                      "cards": len(loaded.deck.cards)}
         return counts
 
     def stats(self, now: datetime | None = None) -> dict[str, Any]:

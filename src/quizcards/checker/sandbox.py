@@ -356,10 +356,18 @@ def _against_reference(job: dict[str, Any], run: _Run, opts: dict[str, Any]) -> 
         return _failed_run(ref_run, "the card's reference")
     ref = ref_run.ns.get(entry)
     for raw in opts.get("inputs", []):
-        args = _args(raw, ref_run.ns)
+        try:
+            args = _args(raw, ref_run.ns)
+        except Exception as exc:
+            return _verdict(status="error", diagnosis=f"the card's input {raw!r} raised "
+                            f"{_exc_line(exc)}")
         shown = ", ".join(_show(a) for a in args)
         _seed(int(job.get("seed", 0)))
-        want = ref(*args)
+        try:
+            want = ref(*args)
+        except Exception as exc:
+            return _verdict(status="error", diagnosis=f"the card's reference {entry}({shown}) "
+                            f"raised {_exc_line(exc)}")
         _seed(int(job.get("seed", 0)))
         try:
             got = fn(*args)
