@@ -74,3 +74,8 @@ def test_strings_dicts_none() -> None:
 def test_length_of_tuples() -> None:
     out = compare_values((1, 2, "x"), (1, 2))
     assert out.diagnosis == "length differs: expected 3 items, got 2"
+
+
+def test_container_against_a_plain_value() -> None:
+    out = compare_values(((), {}), (1, 2))
+    assert out.diagnosis == "expected a tuple at [0] (()), got a number (1)"

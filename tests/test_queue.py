@@ -125,18 +125,54 @@ def test_eight_lapses_make_a_leech(store: Store) -> None:
     assert queue(store, refs(1), now + timedelta(days=5)).cards == []
 
 
-def test_session_brings_failed_cards_back_but_not_twice_in_a_row() -> None:
+def test_session_brings_failed_cards_back_after_a_gap() -> None:
     from quizcards.core.queue import Queue
 
-    s = Session.from_queue(Queue([("d", "r")], [], [("d", "n1"), ("d", "n2")]))
+    new = [("d", f"n{i}") for i in range(6)]
+    s = Session.from_queue(Queue([("d", "r")], [], new))
     assert s.peek() == ("d", "r")
-    s.done(("d", "r"), repeat=True)
-    assert s.peek() == ("d", "n1")  # not r again straight away
-    s.done(("d", "n1"), repeat=False)
-    assert s.peek() == ("d", "r")  # repeats before new cards
-    s.done(("d", "r"), repeat=False)
-    assert s.peek() == ("d", "n2")
-    s.done(("d", "n2"), repeat=True)
-    assert s.peek() == ("d", "n2")  # the only card left may repeat at once
-    s.done(("d", "n2"), repeat=False)
-    assert s.peek() is None and s.answered == 5
+    s.done(("d", "r"), repeat=True)  # missed: back after 3 other cards
+    shown = []
+    for _ in range(3):
+        key = s.peek()
+        shown.append(key)
+        s.done(key, repeat=False)  # type: ignore[arg-type]
+    assert shown == new[:3]
+    assert s.peek() == ("d", "r")  # the gap has passed: repeats come before new cards
+
+
+def test_two_missed_cards_do_not_ping_pong_while_new_cards_wait() -> None:
+    from quizcards.core.queue import Queue
+
+    s = Session.from_queue(Queue([], [], [("d", "a"), ("d", "b"), ("d", "c"), ("d", "e")]))
+    order = []
+    for _ in range(6):
+        key = s.peek()
+        order.append(key[1])  # type: ignore[index]
+        s.done(key, repeat=key[1] in ("a", "b"))  # type: ignore[arg-type]
+    assert order[:4] == ["a", "b", "c", "e"]  # new cards are not starved by repeats
+    assert order[4:] == ["a", "b"]
+
+
+def test_the_last_card_may_repeat_at_once() -> None:
+    from quizcards.core.queue import Queue
+
+    s = Session.from_queue(Queue([], [], [("d", "n")]))
+    s.done(("d", "n"), repeat=True)
+    assert s.peek() == ("d", "n")
+    s.done(("d", "n"), repeat=False)
+    assert s.peek() is None and s.answered == 2
+
+
+def test_many_missed_cards_still_let_new_cards_through() -> None:
+    from quizcards.core.queue import Queue
+
+    s = Session.from_queue(Queue([], [], [("d", f"n{i}") for i in range(12)]))
+    seen_new = []
+    for _ in range(30):  # the learner misses every card, for ever
+        key = s.peek()
+        assert key is not None
+        if key not in seen_new and key[1].startswith("n"):
+            seen_new.append(key)
+        s.done(key, repeat=True)
+    assert len(seen_new) >= 10  # new cards keep coming at least every other card

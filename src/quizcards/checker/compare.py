@@ -92,6 +92,11 @@ def _index(flat_i: int, shape: tuple[int, ...]) -> list[int]:
     return list(reversed(idx))
 
 
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _fmt(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.6g}"
@@ -164,6 +169,12 @@ def compare_values(
 ) -> Outcome:
     """Same kind and shape, values within tolerances (dtype only when asked)."""
     where = f" at {path}" if path else ""
+    seq = (list, tuple)
+    if (isinstance(expected, seq) != isinstance(got, seq)) and not (
+        _is_tensorlike(expected) or _is_tensorlike(got)
+    ):  # a container against a plain value: say so, rather than compare "shapes"
+        return Outcome(False, f"expected {_kind(expected)}{where} ({_short(expected)}), "
+                       f"got {_kind(got)} ({_short(got)})")
     ef, gf = _flatten(expected), _flatten(got)
     if ef is not None and gf is not None:
         return _compare_arrays(expected, got, ef, gf, rtol, atol, check_dtype, where)
@@ -181,7 +192,6 @@ def compare_values(
             if not out.correct:
                 return out
         return RIGHT
-    seq = (list, tuple)
     if isinstance(expected, seq) and isinstance(got, seq):
         if len(expected) != len(got):
             return Outcome(False, f"length differs{where}: expected {len(expected)} items, "

@@ -2,7 +2,8 @@
 
 Built once from the queue, then updated per answer without rebuilding (answer to next card
 must stay well under 50 ms even with 50,000 cards). Cards graded below 4 come back later in
-the same session (SM-2's repeats), never twice in a row while other cards wait.
+the same session (SM-2's repeats): after at least REPEAT_GAP other cards, or sooner when
+nothing else is left, so two missed cards never ping-pong while new cards wait.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 
 from quizcards.core.queue import Key, Queue
 
+REPEAT_GAP = 3  # other cards shown before a missed card comes back
+
 
 @dataclass
 class Session:
@@ -20,6 +23,8 @@ class Session:
     new: deque[Key] = field(default_factory=deque)
     answered: int = 0
     last: Key | None = None
+    ready_at: dict[Key, int] = field(default_factory=dict)  # repeat -> answers count when due
+    last_was_repeat: bool = False
 
     @classmethod
     def from_queue(cls, queue: Queue) -> Session:
@@ -33,9 +38,13 @@ class Session:
         return len(self.reviews) + len(self.repeats) + len(self.new)
 
     def peek(self) -> Key | None:
-        """The card to show now: due reviews, then repeats, then new cards; a card just
-        answered waits for at least one other card when there is one."""
-        for line in self._lines:
+        """The card to show now: due reviews, then repeats whose gap has passed, then new
+        cards; then any repeat (nothing else is left). Right after a repeat a new card goes
+        first, so missed cards cannot starve the new ones. A card just answered waits for at
+        least one other card when there is one."""
+        ready = deque(k for k in self.repeats if self.ready_at.get(k, 0) <= self.answered)
+        middle = (self.new, ready) if self.last_was_repeat else (ready, self.new)
+        for line in (self.reviews, *middle, self.repeats):
             for key in line:
                 if key != self.last or len(self) == 1:
                     return key
@@ -43,6 +52,7 @@ class Session:
 
     def done(self, key: Key, repeat: bool) -> None:
         """`key` was answered; `repeat` says it must come back this session."""
+        self.last_was_repeat = key in self.repeats
         for line in self._lines:
             try:
                 line.remove(key)
@@ -50,6 +60,7 @@ class Session:
                 pass
         if repeat:
             self.repeats.append(key)
+            self.ready_at[key] = self.answered + 1 + REPEAT_GAP
         self.answered += 1
         self.last = key
 

@@ -12,7 +12,9 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 
+from rich.console import Group
 from rich.markdown import Markdown as RichMarkdown
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -301,13 +303,14 @@ class ReviewScreen(Screen[None]):
         self.query_one("#feedback", Static).update(feedback_markup(verdict))
         card = self.shown.card if self.shown else None
         if card is not None and (card.explain or card.source):
-            parts = []
-            if card.explain:
-                parts.append(card.explain.strip())
-            if card.source:
-                parts.append(f"*from {card.source}*")
             explain = self.query_one("#explain", Static)
-            explain.update(RichMarkdown("\n\n".join(parts), code_theme=CODE_THEME))
+            body = Group(*(
+                ([RichMarkdown(card.explain.strip(), code_theme=CODE_THEME)] if card.explain
+                 else [])
+                # the source is plain text: markdown would eat the ** of "**kwargs"
+                + ([Text(f"\nfrom {card.source}", style="italic dim")] if card.source else [])
+            ))
+            explain.update(body)
             explain.display = True
         bar = self.query_one(GradeBar)
         bar.suggest(verdict.suggested_grade)
