@@ -173,3 +173,20 @@ def test_every_answer_field_is_logged(tmp_path: Path) -> None:
     assert row[8:10] == (2500, "sm2")
     assert json.loads(row[10])["interval"] == 1
     store.close()
+
+
+def test_a_version_1_database_migrates_and_keeps_its_history(tmp_path: Path) -> None:
+    from quizcards.store.db import MIGRATIONS
+
+    db = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(MIGRATIONS[1])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO meta VALUES ('scheduler', 'sm2')")
+        conn.execute("INSERT INTO reviews (deck_id, card_id, time_ms, day, grade, scheduler,"
+                     " state_after) VALUES ('d', 'a', 0, 1, 5, 'sm2', '{}')")
+    store = Store.open(db, "sm2", RULE)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+    assert store.last_exam("{}") is None  # the exams table exists now
+    store.close()

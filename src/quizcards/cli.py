@@ -36,6 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--plain", action="store_true",
                         help="a line-by-line review instead of the full-screen one")
 
+    exam = sub.add_parser("exam", help="a timed, mixed test with a report (interview prep)")
+    exam.add_argument("--deck", action="append", default=[], help="only this deck (repeatable)")
+    exam.add_argument("--tags", "--tag", action="append", default=[], dest="tags",
+                      help="only cards with these tags (comma-separated or repeated)")
+    exam.add_argument("--count", type=int, default=20, help="questions (default 20)")
+    exam.add_argument("--minutes", type=float, default=15, help="time limit (default 15)")
+    exam.add_argument("--seed", type=int, default=None, help="the same seed, the same exam")
+    exam.add_argument("--record", action="store_true",
+                      help="also log the answers as reviews (moves the schedule)")
+    exam.add_argument("--markdown", type=Path, default=None, metavar="FILE",
+                      help="write the report as Markdown")
+
     lint = sub.add_parser("lint", help="check deck files: structure, then every stated answer")
     lint.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     lint.add_argument("--json", action="store_true", help="print one JSON object")
@@ -202,6 +214,47 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_exam(args: argparse.Namespace) -> int:
+    import random
+
+    from quizcards.core.exam import Selection, select
+    from quizcards.library import Library
+    from quizcards.ui.app import create_app
+    from quizcards.ui.exam import ExamPlan
+
+    tags = tuple(t.strip() for arg in args.tags for t in arg.split(",") if t.strip())
+    if args.count < 1 or args.minutes <= 0:
+        raise UsageError("--count and --minutes must be positive")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        raise UsageError("an exam needs an interactive terminal")
+    library = Library.open()
+    try:
+        cards = library.exam_plan_cards()
+        known_decks = {c.deck_id for c in cards}
+        known_tags = {t for c in cards for t in c.tags}
+        for deck_id in args.deck:
+            if deck_id not in known_decks:
+                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known_decks))})")
+        for tag in tags:
+            if tag not in known_tags:
+                raise UsageError(f"no card has the tag {tag!r} (tags: "
+                                 f"{', '.join(sorted(known_tags))})")
+        selection = Selection(tuple(args.deck), tags, args.count, args.minutes)
+        seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+        chosen = select(cards, selection, seed)
+        if not chosen:
+            raise UsageError("no gradable cards match that selection")
+        plan = ExamPlan(selection, seed, chosen, args.record, args.markdown)
+        create_app(library, exam=plan).run()
+        if plan.report is not None:
+            r = plan.report
+            print(f"exam: {r.score}/{r.total} ({r.percent:.0f}%), seed {seed}"
+                  + (f"; report written to {args.markdown}" if args.markdown else ""))
+    finally:
+        library.close()
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from quizcards.library import Library
 
@@ -232,6 +285,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "review": cmd_review,
+    "exam": cmd_exam,
     "stats": cmd_stats,
     "schema": cmd_schema,
     "lint": cmd_lint,

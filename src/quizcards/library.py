@@ -14,6 +14,7 @@ from typing import Any
 from quizcards import paths
 from quizcards.config import Config, load_config
 from quizcards.core.day import day_to_iso
+from quizcards.core.exam import ExamCard
 from quizcards.core.models import CardBase, Deck
 from quizcards.core.queue import CardRef, Key, Queue, build_queue
 from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
@@ -75,6 +76,17 @@ class Library:
     def deck(self, deck_id: str) -> Deck | None:
         loaded = self.decks.deck(deck_id)
         return loaded.deck if loaded else None
+
+    def exam_plan_cards(self) -> list[ExamCard]:
+        """Every card an exam may ask here: gradable kinds whose version gates are met."""
+        from quizcards.checker.client import gate
+
+        return [
+            ExamCard(d.deck.id, c.id, c.kind, frozenset(d.deck.tags) | frozenset(c.tags))  # type: ignore[attr-defined]
+            for d in self.decks.decks
+            for c in d.deck.cards
+            if not (c.executable and gate(d.deck, c))
+        ]
 
     def orphans(self) -> list[Key]:
         """Cards with history whose id is no longer in any loaded deck (kept, reported)."""

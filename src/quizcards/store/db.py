@@ -27,7 +27,7 @@ from quizcards.core.queue import DoneToday, Flags, Key, QueueInputs, Summary
 from quizcards.core.schedule import SchedulerName, State
 from quizcards.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -73,6 +73,17 @@ MIGRATIONS: dict[int, str] = {
         leech INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (deck_id, card_id)
     ) WITHOUT ROWID;
+    """,
+    2: """
+    CREATE TABLE exams (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time_ms INTEGER NOT NULL,
+        selection TEXT NOT NULL,           -- the Selection key: exams on it are compared
+        score INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        report TEXT NOT NULL               -- JSON of the whole report
+    );
+    CREATE INDEX exams_selection ON exams (selection, id);
     """,
 }
 
@@ -342,6 +353,26 @@ class Store:
             self.conn.execute(
                 "INSERT INTO card_flags (deck_id, card_id, buried_day) VALUES (?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET buried_day = excluded.buried_day", (*key, day))
+
+    # -- exams ---------------------------------------------------------------------------
+    def save_exam(self, selection: str, score: int, total: int, report: dict[str, Any],
+                  when: datetime | None = None) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO exams (time_ms, selection, score, total, report)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_ms(when or now_utc()), selection, score, total, json.dumps(report)))
+        return int(cur.lastrowid or 0)
+
+    def last_exam(self, selection: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT id, time_ms, score, total FROM exams WHERE selection = ?"
+            " ORDER BY id DESC LIMIT 1", (selection,)).fetchone()
+        if row is None:
+            return None
+        exam_id, time_ms, score, total = row
+        return {"id": exam_id, "time_ms": time_ms, "score": score, "total": total,
+                "percent": 100.0 * score / total if total else 0.0}
 
     def leeches(self) -> list[Key]:
         return [(d, c) for d, c in self.conn.execute(

@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -19,6 +20,9 @@ from textual.command import Hit, Hits, Provider
 from quizcards.checker.client import Checker
 from quizcards.library import Library
 from quizcards.store.db import now_utc
+
+if TYPE_CHECKING:
+    from quizcards.ui.exam import ExamPlan
 
 Clock = Callable[[], datetime]
 
@@ -68,8 +72,10 @@ class QuizcardsApp(App[None]):
         decks: Iterable[str] = (),
         tags: Iterable[str] = (),
         start_review: bool = False,
+        exam: ExamPlan | None = None,
     ) -> None:
         super().__init__()
+        self.exam = exam
         self.library = library
         self.checker = checker or Checker()
         self._own_checker = checker is None
@@ -84,6 +90,11 @@ class QuizcardsApp(App[None]):
 
     def on_mount(self) -> None:
         self.checker.start()  # torch loads in the worker process meanwhile; returns at once
+        if self.exam is not None:
+            from quizcards.ui.exam import ExamScreen
+
+            self.push_screen(ExamScreen(self.exam))
+            return
         if self.start_review and self.action_review():
             return  # straight to the first card; home is built when the review ends
         self.action_home()
@@ -146,6 +157,8 @@ def create_app(
     decks: Iterable[str] = (),
     tags: Iterable[str] = (),
     start_review: bool = False,
+    exam: ExamPlan | None = None,
 ) -> QuizcardsApp:
     """The one way to build the app (CLI, tests and benchmarks all come through here)."""
-    return QuizcardsApp(library or Library.open(), checker, clock, decks, tags, start_review)
+    return QuizcardsApp(library or Library.open(), checker, clock, decks, tags, start_review,
+                        exam)

@@ -81,6 +81,33 @@ def hint_for(card: CardBase) -> str:
     }[card.kind]  # type: ignore[attr-defined]
 
 
+def answer_widget_for(card: CardBase, old: Input | TextArea | None, box: Vertical
+                      ) -> Input | TextArea:
+    """The answer widget for this kind: a single-line Input is reused from card to card
+    (no remount on the answer-to-next path); text areas are made for their cards."""
+    widget: Input | TextArea
+    if isinstance(card, CodeCard | OutputCard):
+        if isinstance(card, CodeCard):
+            widget = TextArea.code_editor(card.starter or "", language=None, classes="answer",
+                                          tab_behavior="indent")
+        else:
+            widget = TextArea("", classes="answer", show_line_numbers=False)
+    elif isinstance(old, Input):
+        old.value = ""
+        old.placeholder = _placeholder(card)
+        return old
+    else:
+        widget = Input(placeholder=_placeholder(card), classes="answer")
+    if old is not None:
+        old.remove()
+    box.mount(widget)
+    return widget
+
+
+def answer_text(widget: Input | TextArea) -> str:
+    return widget.text if isinstance(widget, TextArea) else widget.value
+
+
 class GradeBar(Static, can_focus=True):
     """Grades 0-5 with the suggested one preselected: Enter accepts, a digit overrides."""
 
@@ -221,26 +248,8 @@ class ReviewScreen(Screen[None]):
         self._tick()
 
     def _answer_widget(self, card: CardBase) -> Input | TextArea:
-        """The answer widget for this kind: a single-line Input is reused from card to card
-        (no remount on the answer-to-next path); text areas are made for their cards."""
-        box = self.query_one("#answer-box", Vertical)
-        old = self.answer_widget
-        widget: Input | TextArea
-        if isinstance(card, CodeCard | OutputCard):
-            if isinstance(card, CodeCard):
-                widget = TextArea.code_editor(card.starter or "", language=None,
-                                              classes="answer", tab_behavior="indent")
-            else:
-                widget = TextArea("", classes="answer", show_line_numbers=False)
-        elif isinstance(old, Input):
-            old.value = ""
-            old.placeholder = _placeholder(card)
-            return old
-        else:
-            widget = Input(placeholder=_placeholder(card), classes="answer")
-        if old is not None:
-            old.remove()
-        box.mount(widget)
+        widget = answer_widget_for(card, self.answer_widget,
+                                   self.query_one("#answer-box", Vertical))
         self.answer_widget = widget
         return widget
 
@@ -253,9 +262,8 @@ class ReviewScreen(Screen[None]):
     def action_submit(self) -> None:
         if self.phase != "question":
             return
-        widget = self.answer_widget
-        text = widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
-        self.submit(text)
+        assert self.answer_widget is not None
+        self.submit(answer_text(self.answer_widget))
 
     def submit(self, text: str) -> None:
         if self.phase != "question" or self.shown is None:

@@ -1,0 +1,266 @@
+"""Exam: a timed, mixed set with no hints and no feedback until the end, then the report.
+
+Answers are graded in a background thread as they come in (so the report is ready when time
+runs out); the schedule is not touched unless the exam was started with --record.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.markdown import Markdown as RichMarkdown
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
+
+from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
+from quizcards.core.models import CardBase
+from quizcards.core.verdict import Verdict
+from quizcards.store.db import Answer
+from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.review import CODE_THEME, answer_text, answer_widget_for, prompt_markdown
+
+
+@dataclass
+class ExamPlan:
+    selection: Selection
+    seed: int
+    cards: list[ExamCard]
+    record: bool = False
+    markdown: Path | None = None
+    report: Report | None = field(default=None, repr=False)  # set when the exam ends
+
+
+def malformed(card: CardBase, text: str) -> str | None:
+    """Why the answer cannot be read for this kind (checked locally, no sandbox needed)."""
+    from quizcards.checker.answers import (
+        MalformedAnswer,
+        parse_exception_name,
+        parse_letters,
+        parse_shape,
+    )
+    from quizcards.core.models import ChoiceCard, RaisesCard, ShapeCard
+
+    try:
+        if isinstance(card, ShapeCard):
+            parse_shape(text)
+        elif isinstance(card, RaisesCard):
+            parse_exception_name(text)
+        elif isinstance(card, ChoiceCard):
+            parse_letters(text, len(card.options))
+    except MalformedAnswer as exc:
+        return str(exc)
+    return None
+
+
+class Graded(Message):
+    """All answers are graded: the report can be built."""
+
+
+class ExamScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("ctrl+n", "skip", "Skip"),
+        Binding("ctrl+e", "finish", "End exam"),
+    ]
+
+    def __init__(self, plan: ExamPlan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.index = 0
+        self.answers: dict[int, tuple[str, float]] = {}  # index -> (answer, seconds)
+        self.verdicts: dict[int, Verdict] = {}
+        self.started = 0.0
+        self.shown_at = 0.0
+        self.finished = False
+        self.answer_widget: Input | TextArea | None = None
+        self._jobs: queue.Queue[int | None] = queue.Queue()
+        self._grader: threading.Thread | None = None
+
+    @property
+    def qapp(self) -> QuizcardsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(id="where")
+            yield Static(id="progress")
+        with VerticalScroll(id="card"):
+            yield Static(id="prompt")
+            yield Vertical(id="answer-box")
+            yield LoadingIndicator(id="spinner")
+            yield Static(id="feedback")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.started = self.qapp.monotonic()
+        self.query_one("#spinner").display = False
+        self._grader = threading.Thread(target=self._grade_loop, daemon=True)
+        self._grader.start()
+        self.set_interval(0.5, self._tick)
+        self.show_question()
+
+    # -- questions -----------------------------------------------------------------------
+    def _card(self, i: int) -> tuple[object, CardBase]:
+        item = self.plan.cards[i]
+        found = self.qapp.library.lookup((item.deck_id, item.card_id))
+        assert found is not None
+        return found
+
+    def left(self) -> float:
+        return self.plan.selection.minutes * 60 - (self.qapp.monotonic() - self.started)
+
+    def _tick(self) -> None:
+        if self.finished:
+            return
+        left = self.left()
+        if left <= 0:
+            self.action_finish()
+            return
+        m, s = divmod(int(left), 60)
+        self.query_one("#progress", Static).update(
+            f"{len(self.answers)} answered · {m}:{s:02d} left")
+
+    def show_question(self) -> None:
+        _, card = self._card(self.index)
+        item = self.plan.cards[self.index]
+        total = len(self.plan.cards)
+        self.query_one("#where", Static).update(
+            f"[b]Exam[/b] question {self.index + 1}/{total}  [dim]{item.kind}[/dim]")
+        values = self._values(card)
+        self.query_one("#prompt", Static).update(
+            RichMarkdown(prompt_markdown(card, values), code_theme=CODE_THEME))
+        widget = answer_widget_for(card, self.answer_widget,
+                                   self.query_one("#answer-box", Vertical))
+        self.answer_widget = widget
+        widget.disabled = False
+        widget.focus()
+        self.shown_at = self.qapp.monotonic()
+        self._tick()
+
+    def _values(self, card: CardBase) -> dict[str, object]:
+        from quizcards.core.params import draw
+
+        return draw(card.params, self.plan.seed + self.index) if card.params else {}
+
+    @on(Input.Submitted, ".answer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.finished or self.answer_widget is None:
+            return
+        text = answer_text(self.answer_widget)
+        if not text.strip():
+            self.notify("Type an answer, or Ctrl+N to skip.")
+            return
+        _, card = self._card(self.index)
+        problem = malformed(card, text)
+        if problem:  # a spelling problem is not a knowledge test: say so and stay here
+            self.query_one("#feedback", Static).update(f"[b $warning]{problem}[/]")
+            return
+        self.query_one("#feedback", Static).update("")
+        self.answers[self.index] = (text, self.qapp.monotonic() - self.shown_at)
+        self._jobs.put(self.index)
+        self.advance()
+
+    def action_skip(self) -> None:
+        if not self.finished:
+            self.advance()
+
+    def advance(self) -> None:
+        remaining = [i for i in range(len(self.plan.cards)) if i not in self.answers]
+        if not remaining:
+            self.action_finish()
+            return
+        later = [i for i in remaining if i > self.index]
+        self.index = later[0] if later else remaining[0]  # skipped ones come round again
+        self.show_question()
+
+    # -- grading -------------------------------------------------------------------------
+    def _grade_loop(self) -> None:
+        while (i := self._jobs.get()) is not None:
+            loaded, card = self._card(i)
+            answer, seconds = self.answers.get(i, (None, 0.0))
+            deck = loaded.deck  # type: ignore[attr-defined]
+            verdict = self.qapp.checker.check(deck, card, answer, seed=self.plan.seed + i,
+                                              seconds=seconds)
+            if verdict.malformed:  # e.g. a value that does not evaluate: wrong, with the truth
+                truth = self.qapp.checker.check(deck, card, None, seed=self.plan.seed + i)
+                verdict.expected = truth.expected
+            self.verdicts[i] = verdict
+        self.post_message(Graded())
+
+    def action_finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if self.answer_widget is not None:
+            self.answer_widget.disabled = True
+        self.query_one("#spinner").display = True
+        self.query_one("#feedback", Static).update("[dim]grading...[/dim]")
+        # unanswered questions still need their expected answer for the report
+        for i in range(len(self.plan.cards)):
+            if i not in self.answers:
+                self._jobs.put(i)
+        self._jobs.put(None)
+
+    def on_graded(self, _: Graded) -> None:
+        lib = self.qapp.library
+        outcomes = []
+        for i, item in enumerate(self.plan.cards):
+            _, card = self._card(i)
+            verdict = self.verdicts[i]
+            answer = self.answers.get(i, (None, 0.0))[0]
+            outcomes.append(Outcome(
+                item.deck_id, item.card_id, card.prompt, answer,
+                answer is not None and verdict.correct, verdict.expected,
+                verdict.diagnosis if answer is not None else "", card.explain,
+                sorted(item.tags)))
+        key = self.plan.selection.key
+        previous = lib.store.last_exam(key)
+        elapsed = min(self.qapp.monotonic() - self.started, self.plan.selection.minutes * 60)
+        report = build_report(self.plan.selection, self.plan.seed, outcomes, elapsed, previous)
+        lib.store.save_exam(key, report.score, report.total, report.to_json(),
+                            self.qapp.clock())
+        if self.plan.record:
+            self._record()
+        text = to_markdown(report)
+        if self.plan.markdown is not None:
+            tmp = self.plan.markdown.with_suffix(self.plan.markdown.suffix + ".tmp")
+            tmp.write_text(text, "utf-8")
+            tmp.replace(self.plan.markdown)
+        self.plan.report = report
+        self.app.switch_screen(ExamReportScreen(text))
+
+    def _record(self) -> None:
+        """--record: answered questions go into the review log with their suggested grade."""
+        store = self.qapp.library.store
+        for i, (answer, seconds) in sorted(self.answers.items()):
+            item = self.plan.cards[i]
+            verdict = self.verdicts[i]
+            store.record(Answer(item.deck_id, item.card_id, verdict.suggested_grade,
+                                verdict.suggested_grade, answer,
+                                {**verdict.to_json(), "exam": True}, int(seconds * 1000)),
+                         self.qapp.clock())
+
+
+class ExamReportScreen(Screen[None]):
+    BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("escape", "app.quit", "Quit")]
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="report"):
+            yield Static(RichMarkdown(self.markdown, code_theme=CODE_THEME), id="report-body")
+        yield Footer()
