@@ -71,6 +71,21 @@ def _parser() -> argparse.ArgumentParser:
     trust.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     trust.add_argument("--revoke", action="store_true")
 
+    export = sub.add_parser("export", help="write an Anki package, a CSV of cards, or the log")
+    export.add_argument("file", type=Path, metavar="FILE",
+                        help="FILE.apkg (Anki) or FILE.csv (cards, or the log with --log)")
+    export.add_argument("--deck", action="append", default=[], help="only this deck")
+    export.add_argument("--log", action="store_true",
+                        help="the review log in the FSRS optimizer's CSV schema")
+
+    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg")
+    imp.add_argument("file", type=Path, metavar="FILE", help="a .csv, .tsv or .apkg file")
+    imp.add_argument("--deck-id", required=True, help="the new deck's id (a slug)")
+    imp.add_argument("--title", default=None)
+    imp.add_argument("--out", type=Path, default=None,
+                     help="where to write the deck (default: your deck folder)")
+    imp.add_argument("--force", action="store_true", help="replace an existing file")
+
     stats = sub.add_parser("stats", help="today's numbers")
     stats.add_argument("--json", action="store_true")
     return parser
@@ -255,6 +270,61 @@ def cmd_exam(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from quizcards.interop import export
+    from quizcards.library import Library
+
+    suffix = args.file.suffix.lower()
+    if suffix not in (".apkg", ".csv") or (args.log and suffix != ".csv"):
+        raise UsageError("export to FILE.apkg, FILE.csv, or (with --log) FILE.csv")
+    library = Library.open()
+    try:
+        if args.log:
+            n = export.write_review_log(library.store, args.file)
+            print(f"{args.file}: {n} reviews (FSRS optimizer schema)")
+            return EXIT_OK
+        known = {d.deck.id for d in library.decks.decks}
+        for deck_id in args.deck:
+            if deck_id not in known:
+                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
+        decks = [d for d in library.decks.decks if not args.deck or d.deck.id in args.deck]
+        from quizcards.checker.client import Checker
+
+        with Checker() as checker:
+            def truth(deck, card):  # type: ignore[no-untyped-def]
+                return checker.check(deck, card, None).expected
+
+            cards = export.export_cards(decks, truth)
+        if suffix == ".apkg":
+            n = export.write_apkg(cards, args.file)
+        else:
+            n = export.write_cards_csv(cards, args.file)
+        print(f"{args.file}: {n} cards from {len(decks)} decks")
+    finally:
+        library.close()
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from quizcards import paths
+    from quizcards.interop import importer
+
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    if args.file.suffix.lower() == ".apkg":
+        notes = importer.read_apkg(args.file)
+    elif args.file.suffix.lower() in (".csv", ".tsv", ".txt"):
+        notes = importer.read_csv(args.file)
+    else:
+        raise UsageError(f"{args.file}: import reads .csv, .tsv or .apkg files")
+    out = args.out or paths.user_decks_dir() / f"{args.deck_id}.yaml"
+    deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
+                            f"imported from {args.file.name}")
+    importer.write_deck(deck, out, args.force)
+    print(f"{out}: {len(notes)} recall cards in deck {args.deck_id!r}")
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from quizcards.library import Library
 
@@ -286,6 +356,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "review": cmd_review,
     "exam": cmd_exam,
+    "export": cmd_export,
+    "import": cmd_import,
     "stats": cmd_stats,
     "schema": cmd_schema,
     "lint": cmd_lint,

@@ -1,0 +1,184 @@
+"""Export: an Anki package (.apkg), a CSV of cards, and the review log in the FSRS
+optimizer's CSV schema.
+
+Executable cards carry the truth computed by the checker (a parametrised card is exported
+with the combination drawn by seed 0, its placeholders filled). Every file is written to a
+temporary name and renamed, so a failure never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from quizcards.core.fsrs_adapter import rating_for
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
+from quizcards.core.params import draw, fill
+from quizcards.decks.loader import LoadedDeck
+from quizcards.store.db import Store
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MODEL_TYPED = 1_607_392_319  # fixed ids: re-importing updates notes instead of duplicating
+MODEL_BASIC = 1_607_392_320
+
+Truth = Callable[[Deck, CardBase], str | None]  # the computed answer of an executable card
+
+
+@dataclass(frozen=True)
+class ExportedCard:
+    deck: Deck
+    card: CardBase
+    front_md: str  # Markdown, params filled
+    back: str  # the answer as text
+    typed: bool  # an Anki "type in the answer" note
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard]:
+    out: list[ExportedCard] = []
+    for loaded in decks:
+        deck = loaded.deck
+        for card in deck.cards:
+            values = draw(card.params, 0) if card.params else {}
+            front = fill(card.prompt, values).strip()
+            typed = False
+            if isinstance(card, ChoiceCard):
+                front += "\n\n" + "\n".join(f"{LETTERS[i]}) {o}" for i, o in
+                                            enumerate(card.options))
+                back = ", ".join(sorted(c.lower() for c in card.correct)) + "\n" + "\n".join(
+                    f"{c.lower()}) {card.options[LETTERS.index(c.lower())]}"
+                    for c in sorted(card.correct))
+            elif isinstance(card, RecallCard):
+                back = card.answer
+            elif isinstance(card, CodeCard):
+                back = "```python\n" + (card.answer or card.reference or "").strip() + "\n```"
+            else:
+                back = truth(deck, card) or ""
+                typed = "\n" not in back.strip()  # Anki compares one-line typed answers
+            out.append(ExportedCard(deck, card, front, back, typed))
+    return out
+
+
+def markdown_to_html(text: str) -> str:
+    """Enough Markdown for cards: fenced code as <pre><code>, `inline code`, paragraphs."""
+    parts: list[str] = []
+    for i, chunk in enumerate(re.split(r"```[a-zA-Z]*\n?(.*?)```", text, flags=re.DOTALL)):
+        if i % 2:
+            parts.append(f"<pre><code>{html.escape(chunk.rstrip())}</code></pre>")
+            continue
+        escaped = html.escape(chunk.strip())
+        escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+        escaped = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+        if escaped:
+            parts.append("<p>" + escaped.replace("\n\n", "</p><p>").replace("\n", "<br>")
+                         + "</p>")
+    return "".join(parts)
+
+
+def _anki_tags(deck: Deck, card: CardBase) -> list[str]:
+    tags = [*deck.tags, *card.tags, f"quizcards::{deck.id}", f"kind::{card.kind}"]  # type: ignore[attr-defined]
+    return [re.sub(r"\s+", "_", t) for t in dict.fromkeys(tags)]
+
+
+def _stable_id(text: str) -> int:
+    return int(hashlib.sha1(text.encode()).hexdigest()[:12], 16) % (1 << 31)
+
+
+def write_apkg(cards: list[ExportedCard], path: Path) -> int:
+    import genanki
+
+    css = (".card { font-family: sans-serif; font-size: 18px; text-align: left; }\n"
+           "pre, code { font-family: monospace; background: #f4f4f4; }\n"
+           "pre { padding: 8px; }\n.explain { color: #666; font-size: 15px; }")
+    fields = [{"name": n} for n in ("Front", "Back", "Explain", "Source", "CardKey")]
+    after = ('<div class="explain">{{Explain}}</div>'
+             '<div class="explain"><i>{{Source}}</i></div>')
+    typed = genanki.Model(MODEL_TYPED, "quizcards typed answer", fields=fields, css=css,
+                          templates=[{"name": "Card 1",
+                                      "qfmt": "{{Front}}<br><br>{{type:Back}}",
+                                      "afmt": "{{Front}}<hr id=answer>{{type:Back}}" + after}])
+    basic = genanki.Model(MODEL_BASIC, "quizcards basic", fields=fields, css=css,
+                          templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                                      "afmt": "{{FrontSide}}<hr id=answer>{{Back}}" + after}])
+    anki_decks: dict[str, genanki.Deck] = {}
+    for c in cards:
+        deck = anki_decks.setdefault(c.deck.id, genanki.Deck(
+            _stable_id("quizcards-deck:" + c.deck.id), f"quizcards::{c.deck.title}"))
+        back = html.escape(c.back.strip()) if c.typed else markdown_to_html(c.back)
+        deck.add_note(genanki.Note(
+            model=typed if c.typed else basic,
+            fields=[markdown_to_html(c.front_md), back, markdown_to_html(c.card.explain or ""),
+                    html.escape(c.card.source or ""), f"{c.deck.id}/{c.card.id}"],
+            tags=_anki_tags(c.deck, c.card),
+            guid=genanki.guid_for("quizcards", c.deck.id, c.card.id),
+        ))
+    package = genanki.Package(list(anki_decks.values()))
+    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    package.write_to_file(str(tmp), timestamp=0)
+    tmp.replace(path)
+    return len(cards)
+
+
+def write_cards_csv(cards: list[ExportedCard], path: Path) -> int:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["deck_id", "card_id", "kind", "prompt", "answer", "tags", "explain",
+                     "source"])
+    for c in cards:
+        writer.writerow([c.deck.id, c.card.id, c.card.kind, c.front_md, c.back,  # type: ignore[attr-defined]
+                         " ".join(dict.fromkeys([*c.deck.tags, *c.card.tags])),
+                         c.card.explain or "", c.card.source or ""])
+    atomic_write(path, out.getvalue().encode("utf-8"))
+    return len(cards)
+
+
+def card_number(deck_id: str, card_id: str) -> int:
+    """A stable integer id per card (the FSRS optimizer wants integer card ids)."""
+    return int(hashlib.sha1(f"{deck_id}/{card_id}".encode()).hexdigest()[:12], 16)
+
+
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+
+
+def write_review_log(store: Store, path: Path) -> int:
+    """The log as the FSRS optimizer reads it: card_id, review_time (ms), review_rating (1-4),
+    review_state (0 new, 1 learning, 2 review, 3 relearning), review_duration (ms).
+
+    The state is the card's state *before* the answer: new for its first answer, learning or
+    relearning for a same-day repeat (relearning once it has lapsed), review otherwise."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["card_id", "review_time", "review_rating", "review_state",
+                     "review_duration"])
+    last: dict[tuple[str, str], tuple[int, bool]] = {}  # key -> (day, ever failed a review)
+    rows = 0
+    for deck_id, card_id, time_ms, day, grade, duration in store.conn.execute(
+        "SELECT deck_id, card_id, time_ms, day, grade, duration_ms FROM reviews"
+        " WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos) ORDER BY id"):
+        key = (deck_id, card_id)
+        if key not in last:
+            state, lapsed = NEW, False
+        else:
+            prev_day, lapsed = last[key]
+            state = (RELEARNING if lapsed else LEARNING) if prev_day == day else REVIEW
+        failed_review = grade < 3 and state == REVIEW
+        last[key] = (day, lapsed or failed_review)
+        writer.writerow([card_number(deck_id, card_id), time_ms, rating_for(grade), state,
+                         duration if duration is not None else 0])
+        rows += 1
+    atomic_write(path, out.getvalue().encode("utf-8"))
+    return rows
+
