@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--json", action="store_true", help="print one JSON object")
     lint.add_argument("--no-exec", action="store_true", help="check structure only, run nothing")
     lint.add_argument("--jobs", type=int, default=0, help="parallel checks (default: cores)")
+    lint.add_argument("--watch", action="store_true",
+                      help="lint again every time a deck file changes (Ctrl+C stops)")
     lint.add_argument("--max-combos", type=int, default=8,
                       help="param combinations run per card (default 8)")
 
@@ -70,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     trust = sub.add_parser("trust", help="allow a deck from outside your folders to run code")
     trust.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     trust.add_argument("--revoke", action="store_true")
+
+    new = sub.add_parser("new", help="append a card template to a deck and open $EDITOR")
+    new.add_argument("deckfile", type=Path, metavar="DECKFILE")
+    new.add_argument("--kind", required=True,
+                     choices=["shape", "value", "output", "raises", "code", "choice", "recall"])
+    new.add_argument("--no-edit", action="store_true", help="do not open $EDITOR")
 
     export = sub.add_parser("export", help="write an Anki package, a CSV of cards, or the log")
     export.add_argument("file", type=Path, metavar="FILE",
@@ -127,6 +135,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file or folder: {path}")
+    if args.watch:
+        from quizcards.decks.watch import watch
+
+        return watch(args.paths, execute=not args.no_exec, max_combos=args.max_combos)
     report = lint(
         args.paths,
         execute=not args.no_exec,
@@ -270,6 +282,61 @@ def cmd_exam(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    import os
+    import re
+    import shlex
+    import subprocess
+
+    from quizcards.decks.loader import load_file
+    from quizcards.decks.templates import TEMPLATES, new_deck_text
+
+    path: Path = args.deckfile
+    if path.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"{path}: a deck file ends in .yaml")
+    if path.exists():
+        text = path.read_text("utf-8")
+        loaded, problems = load_file(path)
+        if loaded is None:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            raise UsageError(f"{path} does not load; fix it before adding cards")
+        cards_key = re.search(r"^cards:", text, re.MULTILINE)
+        if cards_key is None or re.search(r"^[A-Za-z_]", text[cards_key.end():], re.MULTILINE):
+            raise UsageError(f"{path}: `cards:` must be the last top-level key to append a card")
+        ids = {c.id for c in loaded.deck.cards}
+    else:
+        stem = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "my-deck"
+        text, ids = new_deck_text(stem), set()
+    n = 1
+    while f"new-{args.kind}-{n}" in ids:
+        n += 1
+    card_id = f"new-{args.kind}-{n}"
+    if text and not text.endswith("\n"):
+        text += "\n"
+    line = text.count("\n") + 1
+    text += TEMPLATES[args.kind].format(id=card_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8")
+    loaded, problems = load_file(tmp, str(path))
+    if loaded is None or problems:  # never leave the deck broken
+        tmp.unlink()
+        raise UsageError("the template did not fit this deck:\n" +
+                         "\n".join(str(p) for p in problems))
+    tmp.replace(path)
+    print(f"{path}:{line}: added {card_id} ({args.kind})")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not args.no_edit and editor and sys.stdin.isatty():
+        subprocess.run([*shlex.split(editor), f"+{line}", str(path)], check=False)
+        _, problems = load_file(path)
+        for problem in problems:
+            print(problem)
+        if problems:
+            return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from quizcards.interop import export
     from quizcards.library import Library
@@ -356,6 +423,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "review": cmd_review,
     "exam": cmd_exam,
+    "new": cmd_new,
     "export": cmd_export,
     "import": cmd_import,
     "stats": cmd_stats,

@@ -11,11 +11,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizcards.core.models import CardBase, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, load_paths
+
+if TYPE_CHECKING:
+    from quizcards.checker.client import Checker
 
 
 @dataclass
@@ -155,7 +158,9 @@ def lint(
     jobs: int | None = None,
     max_combos: int = 8,
     progress: bool = False,
+    checker: Checker | None = None,
 ) -> LintReport:
+    """Lint `paths`; pass a started `checker` to reuse warm workers across runs (watch)."""
     started = time.monotonic()
     result = load_paths(paths)
     report = LintReport(problems=list(result.problems), decks=len(result.decks),
@@ -166,15 +171,22 @@ def lint(
         if runs:
             from quizcards.checker.client import Checker, build_job
 
-            workers = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
+            own = checker is None
+            if checker is None:
+                workers = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
+                checker = Checker(workers)
+                checker.start()
             bar = _Progress(len(runs), progress)
-            with Checker(workers) as checker:
+            try:
                 jobs_ = [build_job(r.loaded.deck, r.card, r.answer, 0, r.values) for r in runs]
                 for i, raw in checker.map(jobs_):
                     bar.step()
                     problem = _judge(runs[i], raw)
                     if problem is not None:
                         report.problems.append(problem)
+            finally:
+                if own:
+                    checker.close()
             bar.close()
             report.runs = len(runs)
     report.problems.sort()
