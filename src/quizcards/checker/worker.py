@@ -38,6 +38,15 @@ def _warm() -> dict[str, Any]:
         torch.randn(3, 4).softmax(dim=1).max(dim=0)  # touch the kernels once
         x = torch.ones(2, requires_grad=True)
         (x * 2).sum().backward()
+        # an optimizer's first step/zero_grad imports torch._dynamo (about 1 s): pay it here,
+        # once, not in every child that uses an optimizer
+        model = torch.nn.Linear(2, 1)
+        for opt in (torch.optim.SGD(model.parameters(), lr=0.1),
+                    torch.optim.Adam(model.parameters())):
+            torch.nn.functional.cross_entropy(model(torch.ones(3, 2)).expand(3, 2),
+                                              torch.tensor([0, 1, 0])).backward()
+            opt.step()
+            opt.zero_grad()
         versions["torch"] = torch.__version__
     except ImportError:
         versions["torch"] = None

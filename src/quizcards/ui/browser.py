@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from quizcards.core.day import day_to_iso
 from quizcards.core.queue import Key
-from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.base import AppScreen
 
 
 def matches(query: str, deck_id: str, card_id: str, text: str, tags: frozenset[str]) -> bool:
@@ -30,16 +29,12 @@ def matches(query: str, deck_id: str, card_id: str, text: str, tags: frozenset[s
     return True
 
 
-class BrowserScreen(Screen[None]):
+class BrowserScreen(AppScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("slash", "search", "Search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
     ]
-
-    @property
-    def qapp(self) -> QuizcardsApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

@@ -17,14 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
 from quizcards.core.models import CardBase
 from quizcards.core.verdict import Verdict
 from quizcards.store.db import Answer
-from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.base import AppScreen
 from quizcards.ui.review import CODE_THEME, answer_text, answer_widget_for, prompt_markdown
 
 
@@ -64,7 +63,7 @@ class Graded(Message):
     """All answers are graded: the report can be built."""
 
 
-class ExamScreen(Screen[None]):
+class ExamScreen(AppScreen):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit", priority=True),
         Binding("ctrl+n", "skip", "Skip"),
@@ -83,10 +82,6 @@ class ExamScreen(Screen[None]):
         self.answer_widget: Input | TextArea | None = None
         self._jobs: queue.Queue[int | None] = queue.Queue()
         self._grader: threading.Thread | None = None
-
-    @property
-    def qapp(self) -> QuizcardsApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):
@@ -253,7 +248,7 @@ class ExamScreen(Screen[None]):
                          self.qapp.clock())
 
 
-class ExamReportScreen(Screen[None]):
+class ExamReportScreen(AppScreen):
     BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("escape", "app.quit", "Quit")]
 
     def __init__(self, markdown: str) -> None:

@@ -6,13 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.base import AppScreen
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(AppScreen):
     BINDINGS = [
         Binding("r", "review_deck", "Review deck (Enter)"),
         Binding("a", "app.review", "Review all"),
@@ -20,10 +19,6 @@ class HomeScreen(Screen[None]):
         Binding("b", "app.browser", "Browse"),
         Binding("q", "app.quit", "Quit"),
     ]
-
-    @property
-    def qapp(self) -> QuizcardsApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

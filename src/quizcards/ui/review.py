@@ -21,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
 
@@ -31,7 +30,7 @@ from quizcards.core.queue import Key, Queue
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
 from quizcards.store.db import Answer
-from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.base import AppScreen
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 CODE_THEME = "monokai"
@@ -158,7 +157,7 @@ class GradeBar(Static, can_focus=True):
         self.post_message(self.Chosen(grade))
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(AppScreen):
     BINDINGS = [
         Binding("escape", "leave", "Home"),
         Binding("ctrl+s", "submit", "Submit", priority=True),
@@ -183,10 +182,6 @@ class ReviewScreen(Screen[None]):
         self._spinner_timer: Timer | None = None
         self.answer_widget: Input | TextArea | None = None
         self._clock_timer: Timer | None = None
-
-    @property
-    def qapp(self) -> QuizcardsApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):

@@ -10,11 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from quizcards.store import stats
-from quizcards.ui.app import QuizcardsApp
+from quizcards.ui.base import AppScreen
 
 HEAT = ["grey23", "dark_green", "green4", "green3", "bright_green"]
 
@@ -40,13 +39,9 @@ def heatmap(per_day: dict[int, int], today: int, weeks: int = 52) -> Text:
     return out
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(AppScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.pop_screen",
                                                                       "Back", show=False)]
-
-    @property
-    def qapp(self) -> QuizcardsApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
