@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from quizcards.checker.client import Checker
 from quizcards.library import Library
 from quizcards.store.db import Answer
@@ -157,6 +159,34 @@ async def test_review_suspend_and_bury_keys(tmp_path: Path, checker: Checker) ->
         await pilot.pause()
         assert app.library.store.flags()[second].buried_day == app.library.today(NOW)
         assert len(rows(app)) == 0  # neither was graded
+
+
+async def test_edit_key_opens_the_editor_and_reloads_the_deck(
+        tmp_path: Path, checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    deck = tmp_path / "torch-dim.yaml"
+    deck.write_text((DECKS / "torch-dim.yaml").read_text())
+    script = tmp_path / "editor.py"
+    script.write_text("import sys, pathlib\n"
+                      "line, path = int(sys.argv[1][1:]), pathlib.Path(sys.argv[2])\n"
+                      "text = path.read_text().replace('Shape of `x.max(dim=1).values`?',"
+                      " 'EDITED: shape of `x.max(dim=1).values`?')\n"
+                      "path.write_text(text)\n"
+                      "open(path.with_suffix('.line'), 'w').write(str(line))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    lib = Library.open([deck], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"3x4", "enter")
+        await wait_for_feedback(pilot, app)
+        await pilot.press("e")
+        await pilot.pause()
+        card = lib.lookup(("torch-dim", "max-dim1-shape"))[1]  # type: ignore[index]
+        assert "EDITED: shape of" in card.prompt
+        assert deck.with_suffix(".line").read_text() == str(
+            lib.decks.decks[0].card_lines["max-dim1-shape"])
 
 
 async def test_browser_search_detail_and_unsuspend(tmp_path: Path, checker: Checker) -> None:

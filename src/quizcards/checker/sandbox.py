@@ -267,15 +267,16 @@ def grade_raises(job: dict[str, Any]) -> dict[str, Any]:
         except MalformedAnswer as exc:
             return _malformed(str(exc))
     run = _Run(job)
-    exc = run.exc
-    if exc is not None and _is_memory_error(exc) and "MemoryError" not in job.get("accept", []):
+    error = run.exc
+    accept = job.get("options", {}).get("accept", [])
+    if error is not None and _is_memory_error(error) and "MemoryError" not in accept:
         return _failed_run(run)
-    raised = type(exc).__name__ if exc is not None else None
+    raised = type(error).__name__ if error is not None else None
     expected = raised or "none"
-    detail = _exc_line(exc) if exc is not None else "it runs without raising"
+    detail = _exc_line(error) if error is not None else "it runs without raising"
     if answer is None:
         return _verdict(expected=expected, diagnosis=detail)
-    accepted = {raised, *job.get("options", {}).get("accept", [])}
+    accepted = {raised, *accept}
     correct = named in accepted if raised is not None else named is None
     if correct:
         return _verdict(correct=True, expected=expected, got=named or "none", diagnosis=detail)
@@ -284,7 +285,7 @@ def grade_raises(job: dict[str, Any]) -> dict[str, Any]:
     elif named is None:
         diagnosis = f"it raises {detail}"
     else:
-        mro = [c.__name__ for c in type(exc).__mro__]
+        mro = [c.__name__ for c in type(error).__mro__]
         near = named in mro
         extra = f" ({named} is a base class of it)" if near else ""
         return _verdict(expected=expected, got=named, near_miss=near,
@@ -355,6 +356,8 @@ def _against_reference(job: dict[str, Any], run: _Run, opts: dict[str, Any]) -> 
     if ref_run.exc is not None:
         return _failed_run(ref_run, "the card's reference")
     ref = ref_run.ns.get(entry)
+    if not callable(ref):
+        return _verdict(status="error", diagnosis=f"the card's reference defines no `{entry}`")
     for raw in opts.get("inputs", []):
         try:
             args = _args(raw, ref_run.ns)

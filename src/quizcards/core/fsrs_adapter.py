@@ -55,7 +55,7 @@ class FSRSState:
 def review(state: FSRSState, grade: int, now: datetime, rule: DayRule) -> FSRSState:
     from fsrs import Card, Rating
 
-    card = Card.from_dict(state.card) if state.card else Card(card_id=0, due=now)
+    card = Card.from_dict(state.card) if state.card else Card(card_id=0, due=now)  # type: ignore[arg-type]
     new_card, _ = _scheduler().review_card(card, Rating(rating_for(grade)), now)
     day = rule.day_of(now)
     due_day = rule.day_of(new_card.due)

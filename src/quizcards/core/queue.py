@@ -97,9 +97,12 @@ def inputs_from_summaries(states: Mapping[Key, Summary], day: int) -> QueueInput
     seen = {k for k, s in states.items() if s.reviews > 0}
     repeats = [k for k in seen if states[k].repeat_pending and states[k].last_day == day]
     skip = set(repeats)
-    due = sorted((states[k].due_day, k) for k in seen if k not in skip  # type: ignore[misc]
-                 and states[k].due_day is not None and states[k].due_day <= day)  # type: ignore[operator]
-    return QueueInputs(seen, due, repeats)
+    due: list[tuple[int, Key]] = []
+    for k in seen - skip:
+        due_day = states[k].due_day
+        if due_day is not None and due_day <= day:
+            due.append((due_day, k))
+    return QueueInputs(seen, sorted(due), repeats)
 
 
 def build_queue(

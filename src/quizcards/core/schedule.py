@@ -15,11 +15,16 @@ LEECH_LAPSES = 8
 
 
 class State(Protocol):
-    due_day: int | None
-    last_day: int | None
-    lapses: int
-    reviews: int
-    repeat_pending: bool
+    @property
+    def due_day(self) -> int | None: ...
+    @property
+    def last_day(self) -> int | None: ...
+    @property
+    def lapses(self) -> int: ...
+    @property
+    def reviews(self) -> int: ...
+    @property
+    def repeat_pending(self) -> bool: ...
 
     @property
     def is_new(self) -> bool: ...

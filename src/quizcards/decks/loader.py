@@ -200,13 +200,13 @@ class _FileLoader:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, yaml.Node] = {}
             for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != (
                     "tag:yaml.org,2002:str"
                 ):
                     where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                     self.report(where, f"keys must be text, got {key_node.value!r}")
                     continue
+                key: str = key_node.value
                 if key in seen:
                     first = seen[key].start_mark.line + 1
                     where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -399,7 +399,7 @@ class _FileLoader:
     def report_validation(
         self, exc: ValidationError, data: Any, base: Path_, card: str | None = None
     ) -> None:
-        grouped: dict[Path_, list[dict[str, Any]]] = {}
+        grouped: dict[Path_, list[Any]] = {}
         for err in exc.errors():
             if err["type"] == "extra_forbidden":
                 continue  # reported with a did-you-mean by the caller

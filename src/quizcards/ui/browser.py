@@ -112,8 +112,8 @@ class BrowserScreen(AppScreen):
             lines.append("[dim]new: not answered yet[/dim]")
         else:
             due = day_to_iso(state.due_day) if state.due_day else "-"
-            extra = (f" · EF {state.ef:.2f} · interval {state.interval} d"
-                     if hasattr(state, "ef") else "")
+            ef, interval = getattr(state, "ef", None), getattr(state, "interval", None)
+            extra = f" · EF {ef:.2f} · interval {interval} d" if ef is not None else ""
             lines.append(f"due {due} · {state.reviews} answers · {state.lapses} lapses{extra}")
         for h in history[-6:]:
             when = datetime.fromtimestamp(h["time_ms"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")

@@ -208,7 +208,7 @@ class ExamScreen(AppScreen):
                 self._jobs.put(i)
         self._jobs.put(None)
 
-    def on_graded(self, _: Graded) -> None:
+    def on_graded(self, message: Graded) -> None:
         lib = self.qapp.library
         outcomes = []
         for i, item in enumerate(self.plan.cards):

@@ -16,7 +16,7 @@ from rich.console import Group
 from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -266,6 +266,7 @@ class ReviewScreen(AppScreen):
         self.phase = "checking"
         self.answer_text = text
         seconds = self.qapp.monotonic() - self.shown.started
+        assert self.answer_widget is not None
         self.answer_widget.disabled = True
         self._spinner_timer = self.set_timer(0.1, self._show_spinner)
         self.run_check(self.shown, text, seconds)
@@ -293,6 +294,7 @@ class ReviewScreen(AppScreen):
         self.query_one("#warming").display = False
         verdict = message.verdict
         answer = self.answer_widget
+        assert answer is not None
         if verdict.malformed:
             self.phase = "question"
             answer.disabled = False
@@ -392,8 +394,12 @@ class ReviewScreen(AppScreen):
             return
         line = loaded.card_lines.get(self.shown.key[1], 1)
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with self.app.suspend():
-            subprocess.run([*shlex.split(editor), f"+{line}", str(loaded.path)], check=False)
+        command = [*shlex.split(editor), f"+{line}", str(loaded.path)]
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:  # no terminal to hand over (e.g. headless): just run it
+            subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         problems = lib.reload()
         if problems:
             self.notify("\n".join(problems[:3]), title="The deck has problems",
