@@ -137,6 +137,44 @@ async def test_home_keys_and_command_palette(tmp_path: Path, checker: Checker) -
         assert type(app.screen).__name__ == "StatsScreen"
 
 
+async def test_pick_decks_and_tags_from_home(tmp_path: Path, checker: Checker) -> None:
+    from quizcards.ui.picker import Picker
+
+    app = make_app(tmp_path, checker, all_decks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, Picker)
+        choices = picker.query_one("#choices")
+        choices.select("tag:autograd")  # the same as moving there and pressing space
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        keys = [*screen.session.reviews, *screen.session.new]
+        assert keys and {k[0] for k in keys} <= {"torch-graph", "torch-zero-grad"}
+
+
+async def test_code_cards_get_a_python_editor(tmp_path: Path, checker: Checker) -> None:
+    from textual.widgets import TextArea
+
+    lib = Library.open([DECKS / "python-call.yaml"], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = lib.queue(NOW)
+        from quizcards.core.queue import Queue
+
+        app.push_screen(ReviewScreen(Queue([], [], [("python-call", "write-multiplier")])))
+        await pilot.pause()
+        editor = app.screen.answer_widget
+        assert isinstance(editor, TextArea) and editor.language == "python"
+        assert "class Multiplier" in editor.text  # the starter code
+        assert len(queue)
+
+
 async def test_review_suspend_and_bury_keys(tmp_path: Path, checker: Checker) -> None:
     app = make_app(tmp_path, checker, start_review=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -119,11 +119,13 @@ class QuizcardsApp(App[None]):
         else:
             self.push_screen(HomeScreen())
 
-    def action_review(self, deck_id: str | None = None) -> bool:
+    def action_review(self, deck_id: str | None = None, decks: list[str] | None = None,
+                      tags: list[str] | None = None) -> bool:
         from quizcards.ui.review import ReviewScreen
 
-        decks = [deck_id] if deck_id else self.deck_filter or None
-        queue = self.library.queue(self.clock(), decks=decks, tags=self.tag_filter or None)
+        chosen_decks = [deck_id] if deck_id else decks or self.deck_filter or None
+        chosen_tags = tags or self.tag_filter or None
+        queue = self.library.queue(self.clock(), decks=chosen_decks, tags=chosen_tags)
         if not len(queue):
             self.notify("Nothing to review here today.", title="All done")
             return False

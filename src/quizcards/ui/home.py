@@ -15,6 +15,7 @@ class HomeScreen(AppScreen):
     BINDINGS = [
         Binding("r", "review_deck", "Review deck (Enter)"),
         Binding("a", "app.review", "Review all"),
+        Binding("p", "pick", "Pick decks/tags"),
         Binding("s", "app.stats", "Stats"),
         Binding("b", "app.browser", "Browse"),
         Binding("q", "app.quit", "Quit"),
@@ -78,6 +79,21 @@ class HomeScreen(AppScreen):
             return
         deck_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.qapp.action_review(deck_id)
+
+    def action_pick(self) -> None:
+        from collections import Counter
+
+        from quizcards.ui.picker import Picker
+
+        lib = self.qapp.library
+        decks = [(d.deck.id, d.deck.title, len(d.deck.cards)) for d in lib.decks.decks]
+        tags = Counter(t for ref in lib.refs() for t in ref.tags)
+
+        def chosen(result: tuple[list[str], list[str]] | None) -> None:
+            if result is not None:
+                self.qapp.action_review(decks=result[0], tags=result[1])
+
+        self.app.push_screen(Picker(decks, tags), chosen)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -87,8 +87,8 @@ def answer_widget_for(card: CardBase, old: Input | TextArea | None, box: Vertica
     widget: Input | TextArea
     if isinstance(card, CodeCard | OutputCard):
         if isinstance(card, CodeCard):
-            widget = TextArea.code_editor(card.starter or "", language=None, classes="answer",
-                                          tab_behavior="indent")
+            widget = TextArea.code_editor(card.starter or "", language=_python_if_available(),
+                                          classes="answer", tab_behavior="indent")
         else:
             widget = TextArea("", classes="answer", show_line_numbers=False)
     elif isinstance(old, Input):
@@ -101,6 +101,16 @@ def answer_widget_for(card: CardBase, old: Input | TextArea | None, box: Vertica
         old.remove()
     box.mount(widget)
     return widget
+
+
+def _python_if_available() -> str | None:
+    """Highlight Python when the tree-sitter grammar is installed (a dependency; without it
+    the editor still works, plain)."""
+    try:
+        import tree_sitter_python  # noqa: F401
+    except ImportError:
+        return None
+    return "python"
 
 
 def answer_text(widget: Input | TextArea) -> str:
