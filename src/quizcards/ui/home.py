@@ -13,9 +13,9 @@ from quizcards.ui.base import AppScreen
 
 class HomeScreen(AppScreen):
     BINDINGS = [
-        Binding("r", "review_deck", "Review deck (Enter)"),
+        Binding("r", "review_deck", "Review"),
         Binding("a", "app.review", "Review all"),
-        Binding("p", "pick", "Pick decks/tags"),
+        Binding("p", "pick", "Pick"),
         Binding("s", "app.stats", "Stats"),
         Binding("b", "app.browser", "Browse"),
         Binding("q", "app.quit", "Quit"),
