@@ -320,3 +320,14 @@ def test_snapshot_stats(tmp_path: Path, checker: Checker, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_stats)
+
+
+def test_long_diagnoses_are_cut_to_their_first_sentence() -> None:
+    from quizcards.ui.review import _first_sentence
+
+    long = ("it raises RuntimeError: Trying to backward through the graph a second time. "
+            "Saved intermediate values of the graph are freed when you call .backward().")
+    assert _first_sentence(long) == ("it raises RuntimeError: Trying to backward through the "
+                                     "graph a second time. ...")
+    assert _first_sentence("dim 1 is 4, not 5") == "dim 1 is 4, not 5"
+    assert len(_first_sentence("x" * 400)) == 150

@@ -8,6 +8,7 @@ preselected (Enter accepts, a digit overrides) -> the answer is committed -> nex
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -176,6 +177,8 @@ class ReviewScreen(AppScreen):
         Binding("e", "edit", "Edit"),
         Binding("s", "suspend", "Suspend"),
         Binding("b", "bury", "Bury"),
+        Binding("pageup", "scroll_card(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_card(1)", "Scroll down", show=False),
     ]
 
     phase: reactive[str] = reactive("question")
@@ -362,6 +365,10 @@ class ReviewScreen(AppScreen):
             return False
         return not (action == "submit" and self.phase != "question")
 
+    def action_scroll_card(self, direction: int) -> None:
+        card = self.query_one("#card", VerticalScroll)
+        card.scroll_relative(y=direction * max(1, card.size.height - 2), animate=False)
+
     def action_undo_key(self) -> None:
         self.action_undo()
 
@@ -444,8 +451,17 @@ def feedback_markup(verdict: Verdict) -> str:
     if verdict.got:
         lines.append(f"[dim]got     [/]  {_escape(verdict.got)}")
     if verdict.diagnosis and verdict.diagnosis != "revealed":
-        lines.append(f"[i]{_escape(verdict.diagnosis)}[/]")
+        lines.append(f"[i]{_escape(_first_sentence(verdict.diagnosis))}[/]")
     return "\n".join(lines)
+
+
+def _first_sentence(text: str, limit: int = 150) -> str:
+    """Long exception messages (torch's run to 300 characters) would push the explanation
+    off an 80x24 screen: keep the first sentence, within two lines."""
+    cut = re.search(r"(?<=[a-z)])\. ", text)
+    if cut and cut.end() < len(text):
+        text = text[: cut.start() + 1] + " ..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _escape(text: str) -> str:
