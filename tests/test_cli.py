@@ -148,3 +148,13 @@ def test_check_untrusted_deck_refuses_until_trusted(tmp_path: Path) -> None:
     deck.write_text(deck.read_text() + "\n# edited\n")
     proc = run("check", str(deck), "max-dim1-shape", "--answer", "3x4", "--json")
     assert proc.returncode == 2 and "changed since you trusted it" in proc.stderr
+
+
+def test_readme_holds_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    readme = (REPO / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("pip install ")]
+    assert len(commands) == 2
+    assert commands[0].endswith("&& quizcards review")
+    assert "pytest" in commands[1] and "torch==2.13.0" in commands[1]
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "grep -E '^pip install .*pytest' README.md" in ci
