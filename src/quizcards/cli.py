@@ -220,21 +220,25 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    decks, tags = getattr(args, "deck", []), getattr(args, "tag", [])
-    if getattr(args, "plain", False) or not sys.stdout.isatty() or not sys.stdin.isatty():
-        from quizcards import line_review
-
-        return line_review.main(decks, tags)
     from quizcards.library import Library
-    from quizcards.ui.app import create_app
 
+    decks, tags = getattr(args, "deck", []), getattr(args, "tag", [])
     library = Library.open()
-    known = {d.deck.id for d in library.decks.decks}
-    for deck_id in decks:
-        if deck_id not in known:
-            library.close()
-            raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
     try:
+        known = {d.deck.id for d in library.decks.decks}
+        for deck_id in decks:
+            if deck_id not in known:
+                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
+        known_tags = {t for ref in library.refs() for t in ref.tags}
+        for tag in tags:
+            if tag not in known_tags:
+                raise UsageError(f"no card has the tag {tag!r}")
+        if getattr(args, "plain", False) or not sys.stdout.isatty() or not sys.stdin.isatty():
+            from quizcards import line_review
+
+            return line_review.run_session(library, decks, tags)
+        from quizcards.ui.app import create_app
+
         create_app(library, decks=decks, tags=tags, start_review=args.command == "review").run()
     finally:
         library.close()

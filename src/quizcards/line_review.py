@@ -147,17 +147,14 @@ def _ask_grade(suggested: int, ask: Callable[[str], str], out: Callable[[str], N
         out("  a grade is a digit 0-5")
 
 
-def main(decks: list[str], tags: list[str]) -> int:
-    library = Library.open()
+def run_session(library: Library, decks: list[str], tags: list[str]) -> int:
+    """Today's review of `library`, line by line (the caller closes the library)."""
     for problem in library.decks.problems:
         print(problem, file=sys.stderr)
-    try:
-        session = Session.from_queue(library.queue(decks=decks or None, tags=tags or None))
-        if not len(session):
-            print("Nothing to review today. Come back tomorrow, or add decks.")
-            return 0
-        with Checker() as checker:  # starts warming torch now, in the background
-            run(library, session, checker)
-    finally:
-        library.close()
+    session = Session.from_queue(library.queue(decks=decks or None, tags=tags or None))
+    if not len(session):
+        print("Nothing to review today. Come back tomorrow, or add decks.")
+        return 0
+    with Checker() as checker:  # starts warming torch now, in the background
+        run(library, session, checker)
     return 0
