@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 ANSWERS = {"shape": "(3, 4)", "value": "tensor([1, 0])", "raises": "IndexError",
-           "output": "x", "code": "x = 1", "choice": "b c"}
+           "output": "x", "code": "x = 1", "choice": "bc"}
 
 
 class FakeClock:

@@ -175,6 +175,29 @@ async def test_code_cards_get_a_python_editor(tmp_path: Path, checker: Checker) 
         assert len(queue)
 
 
+async def test_choice_cards_pick_options_with_letters(tmp_path: Path, checker: Checker) -> None:
+    from quizcards.core.queue import Queue
+    from quizcards.ui.review import ChoiceList
+
+    lib = Library.open([DECKS / "torch-dim.yaml"], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(ReviewScreen(Queue([], [], [("torch-dim", "which-dim-is-6")])))
+        await pilot.pause()
+        screen = app.screen
+        options = screen.answer_widget
+        assert isinstance(options, ChoiceList) and options.option_count == 4
+        await pilot.press("b", "c", "d", "d")  # d toggled on and off again
+        assert options.text == "b c"
+        await pilot.press("enter")
+        await wait_for_feedback(pilot, app)
+        assert "✓ right" in str(screen.query_one("#feedback").render())
+        await pilot.press("enter")
+        await pilot.pause()
+    assert rows(app) == [("which-dim-is-6", 5, 5, "b c", 0)]
+
+
 async def test_review_suspend_and_bury_keys(tmp_path: Path, checker: Checker) -> None:
     app = make_app(tmp_path, checker, start_review=True)
     async with app.run_test(size=SIZE) as pilot:

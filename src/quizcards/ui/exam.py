@@ -17,14 +17,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
+from textual.widgets import Footer, Input, LoadingIndicator, Static
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
 from quizcards.core.models import CardBase
 from quizcards.core.verdict import Verdict
 from quizcards.store.db import Answer
 from quizcards.ui.base import AppScreen
-from quizcards.ui.review import CODE_THEME, answer_text, answer_widget_for, prompt_markdown
+from quizcards.ui.review import (
+    CODE_THEME,
+    AnswerWidget,
+    ChoiceList,
+    answer_text,
+    answer_widget_for,
+    prompt_markdown,
+)
 
 
 @dataclass
@@ -79,7 +86,7 @@ class ExamScreen(AppScreen):
         self.started = 0.0
         self.shown_at = 0.0
         self.finished = False
-        self.answer_widget: Input | TextArea | None = None
+        self.answer_widget: AnswerWidget | None = None
         self._jobs: queue.Queue[int | None] = queue.Queue()
         self._grader: threading.Thread | None = None
 
@@ -133,7 +140,7 @@ class ExamScreen(AppScreen):
         self.query_one("#prompt", Static).update(
             RichMarkdown(prompt_markdown(card, values), code_theme=CODE_THEME))
         widget = answer_widget_for(card, self.answer_widget,
-                                   self.query_one("#answer-box", Vertical))
+                                   self.query_one("#answer-box", Vertical), values)
         self.answer_widget = widget
         widget.disabled = False
         widget.focus()
@@ -146,7 +153,8 @@ class ExamScreen(AppScreen):
         return draw(card.params, self.plan.seed + self.index) if card.params else {}
 
     @on(Input.Submitted, ".answer")
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(ChoiceList.Submitted)
+    def _submitted(self, event: Input.Submitted | ChoiceList.Submitted) -> None:
         event.stop()
         self.action_submit()
 

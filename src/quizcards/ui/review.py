@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
+from textual.widgets import Footer, Input, LoadingIndicator, SelectionList, Static, TextArea
 
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
 from quizcards.core.params import draw, fill
@@ -58,11 +58,8 @@ class CheckDone(Message):
 
 
 def prompt_markdown(card: CardBase, values: dict[str, object]) -> str:
-    text = fill(card.prompt, values).strip()
-    if isinstance(card, ChoiceCard):
-        text += "\n\n" + "\n".join(
-            f"- **{LETTERS[i]})** {fill(opt, values)}" for i, opt in enumerate(card.options))
-    return text
+    """The prompt with its params filled (a choice card's options are in its answer list)."""
+    return fill(card.prompt, values).strip()
 
 
 def _placeholder(card: CardBase) -> str:
@@ -76,17 +73,50 @@ def hint_for(card: CardBase) -> str:
         "output": "what it prints (Ctrl+S to submit)",
         "raises": "an exception name (RuntimeError), or none",
         "code": "your code (Ctrl+S to submit)",
-        "choice": "option letters: a, or a c",
+        "choice": "letters or Space pick options, Enter submits",
         "recall": "your answer, or just Enter to reveal",
     }[card.kind]  # type: ignore[attr-defined]
 
 
-def answer_widget_for(card: CardBase, old: Input | TextArea | None, box: Vertical
-                      ) -> Input | TextArea:
+class ChoiceList(SelectionList[str]):
+    """The options of a choice card: a letter or Space toggles, Enter submits."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Submit", show=False),
+        *[Binding(letter, f"toggle_letter('{letter}')", show=False) for letter in LETTERS],
+    ]
+
+    class Submitted(Message):
+        pass
+
+    def __init__(self, card: ChoiceCard, values: dict[str, object]) -> None:
+        super().__init__(*[(f"{LETTERS[i]})  {fill(option, values)}", LETTERS[i])
+                           for i, option in enumerate(card.options)], classes="answer")
+
+    def action_toggle_letter(self, letter: str) -> None:
+        if LETTERS.index(letter) < self.option_count:
+            self.toggle(letter)
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted())
+
+    @property
+    def text(self) -> str:
+        return " ".join(sorted(self.selected))
+
+
+AnswerWidget = Input | TextArea | ChoiceList
+
+
+def answer_widget_for(card: CardBase, old: AnswerWidget | None, box: Vertical,
+                      values: dict[str, object] | None = None) -> AnswerWidget:
     """The answer widget for this kind: a single-line Input is reused from card to card
-    (no remount on the answer-to-next path); text areas are made for their cards."""
-    widget: Input | TextArea
-    if isinstance(card, CodeCard | OutputCard):
+    (no remount on the answer-to-next path); text areas and option lists are made for their
+    cards."""
+    widget: AnswerWidget
+    if isinstance(card, ChoiceCard):
+        widget = ChoiceList(card, values or {})
+    elif isinstance(card, CodeCard | OutputCard):
         if isinstance(card, CodeCard):
             widget = TextArea.code_editor(card.starter or "", language=_python_if_available(),
                                           classes="answer", tab_behavior="indent")
@@ -114,8 +144,8 @@ def _python_if_available() -> str | None:
     return "python"
 
 
-def answer_text(widget: Input | TextArea) -> str:
-    return widget.text if isinstance(widget, TextArea) else widget.value
+def answer_text(widget: AnswerWidget) -> str:
+    return widget.value if isinstance(widget, Input) else widget.text
 
 
 class GradeBar(Static, can_focus=True):
@@ -193,7 +223,7 @@ class ReviewScreen(AppScreen):
         self.seconds = 0.0
         self.started = 0.0
         self._spinner_timer: Timer | None = None
-        self.answer_widget: Input | TextArea | None = None
+        self.answer_widget: AnswerWidget | None = None
         self._clock_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -255,9 +285,10 @@ class ReviewScreen(AppScreen):
         widget.focus()
         self._tick()
 
-    def _answer_widget(self, card: CardBase) -> Input | TextArea:
+    def _answer_widget(self, card: CardBase) -> AnswerWidget:
+        values = self.shown.values if self.shown else {}
         widget = answer_widget_for(card, self.answer_widget,
-                                   self.query_one("#answer-box", Vertical))
+                                   self.query_one("#answer-box", Vertical), values)
         self.answer_widget = widget
         return widget
 
@@ -266,6 +297,11 @@ class ReviewScreen(AppScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.submit(event.value)
+
+    @on(ChoiceList.Submitted)
+    def _chosen(self, event: ChoiceList.Submitted) -> None:
+        event.stop()
+        self.action_submit()
 
     def action_submit(self) -> None:
         if self.phase != "question":
