@@ -32,6 +32,7 @@ class Summary:
     last_day: int | None
     repeat_pending: bool
     reviews: int
+    lapses: int = 0  # not used by the queue; shown by the browser
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ class LoadedDeck:
     sha256: str
     card_lines: dict[str, int] = field(default_factory=dict)
     field_positions: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    id_position: tuple[int, int] = (1, 1)  # where the deck's `id:` value stands
 
     def card(self, card_id: str) -> CardBase | None:
         return next((c for c in self.deck.cards if c.id == card_id), None)
@@ -499,7 +500,8 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
             for i, name in names.items()
             for f in ("code", "answer", "tests", "reference", "inputs", "params")
         }
-        loaded = LoadedDeck(deck, path, hashlib.sha256(raw).hexdigest(), lines, fields)
+        loaded = LoadedDeck(deck, path, hashlib.sha256(raw).hexdigest(), lines, fields,
+                            loader.pos.at(("id",)))
     return loaded, sorted(loader.problems)
 
 
@@ -522,16 +524,11 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
         if loaded is None:
             continue
         deck_id = loaded.deck.id
-        if deck_id in owners:
-            loader = _FileLoader(path, _display(path))
-            loader.deck_name = deck_id
-            text = path.read_text("utf-8")
-            loader.pos = _Positions(text)
-            node = yaml.compose(text, Loader=_Loader)
-            loader.index(node, ())
-            loader.report(loader.pos.at(("id",)),
-                          f"duplicate deck id '{deck_id}' (also in {_display(owners[deck_id])})")
-            result.problems.extend(loader.problems)
+        if deck_id in owners:  # positioned from the first load: no second parse
+            line, col = loaded.id_position
+            result.problems.append(Problem(
+                _display(path), line, col, deck_id, None,
+                f"duplicate deck id '{deck_id}' (also in {_display(owners[deck_id])})"))
             continue
         owners[deck_id] = path
         result.decks.append(loaded)

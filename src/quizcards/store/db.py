@@ -263,10 +263,12 @@ class Store:
         answers = list(self._answers(key))
         states = schedule.replay(self.scheduler, answers, self.rule)
         if key in states:
-            self._put_state(key, states[key], first_day=self.rule.day_of(answers[0].time))
+            first_day = self.rule.day_of(answers[0].time)
+            self._put_state(key, states[key], first_day)
+            # _put_state keeps an existing row's first_day; an undo may have changed it
             self.conn.execute(
                 "UPDATE card_state SET first_day = ? WHERE deck_id = ? AND card_id = ?",
-                (self.rule.day_of(answers[0].time), *key))
+                (first_day, *key))
         else:
             self.conn.execute("DELETE FROM card_state WHERE deck_id = ? AND card_id = ?", key)
 
@@ -303,9 +305,9 @@ class Store:
 
     def summaries(self) -> dict[Key, Summary]:
         return {
-            (d, c): Summary(due, last, bool(pending), reviews)
-            for d, c, due, last, pending, reviews in self.conn.execute(
-                "SELECT deck_id, card_id, due_day, last_day, repeat_pending, reviews"
+            (d, c): Summary(due, last, bool(pending), reviews, lapses)
+            for d, c, due, last, pending, reviews, lapses in self.conn.execute(
+                "SELECT deck_id, card_id, due_day, last_day, repeat_pending, reviews, lapses"
                 " FROM card_state")
         }
 

@@ -70,7 +70,7 @@ class BrowserScreen(AppScreen):
                 mark = ("leech" if flag and flag.leech else "suspended") if (
                     flag and flag.suspended) else ""
                 due = day_to_iso(state.due_day) if state and state.due_day else "new"
-                lapses = lib.store.state(key).lapses if state else 0  # type: ignore[union-attr]
+                lapses = state.lapses if state else 0
                 table.add_row(f"{key[0]}/{key[1]}", card.kind, due,  # type: ignore[attr-defined]
                               str(lapses), mark, key=f"{key[0]}\t{key[1]}")
 

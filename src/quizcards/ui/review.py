@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Group
@@ -421,19 +422,21 @@ class ReviewScreen(AppScreen):
         self.next_card()
 
     def action_suspend(self) -> None:
-        if self.shown is None:
-            return
-        self.qapp.library.store.set_suspended(self.shown.key, True)
-        self.notify(f"Suspended {self.shown.key[1]}. Unsuspend it in the browser.")
-        self.session.skip(self.shown.key)
-        self.next_card()
+        store = self.qapp.library.store
+        self._set_aside(lambda key: store.set_suspended(key, True),
+                        "Suspended {}. Unsuspend it in the browser.")
 
     def action_bury(self) -> None:
+        lib = self.qapp.library
+        self._set_aside(lambda key: lib.store.bury(key, lib.today(self.qapp.clock())),
+                        "Buried {} until tomorrow.")
+
+    def _set_aside(self, apply: Callable[[Key], None], message: str) -> None:
+        """Suspend or bury the card on screen: out of this session, on to the next card."""
         if self.shown is None:
             return
-        lib = self.qapp.library
-        lib.store.bury(self.shown.key, lib.today(self.qapp.clock()))
-        self.notify(f"Buried {self.shown.key[1]} until tomorrow.")
+        apply(self.shown.key)
+        self.notify(message.format(self.shown.key[1]))
         self.session.skip(self.shown.key)
         self.next_card()
 
