@@ -45,3 +45,64 @@ def test_only_the_worker_imports_torch(path: Path) -> None:
         return
     statement = re.compile(r"^\s*(import torch|from torch\b)", re.MULTILINE)
     assert not statement.search(path.read_text()), f"{path} imports torch"
+
+
+def _imports_of(path: Path) -> set[str]:
+    """Every quizcards module a file imports, at any depth in it (deferred imports too)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return {m for m in found if m.startswith("quizcards")}
+
+
+def _closure(module: str) -> set[str]:
+    """The quizcards modules reachable from `module` through its imports."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        parts = name.split(".")[1:]
+        path = SRC.joinpath(*parts).with_suffix(".py")
+        if not path.exists():
+            path = SRC.joinpath(*parts, "__init__.py")
+        if not path.exists():
+            continue
+        seen.add(name)
+        todo.extend(_imports_of(path))
+    return seen
+
+
+@pytest.mark.parametrize("trusted", ["quizcards.checker.judge", "quizcards.checker.reader",
+                                     "quizcards.checker.rules", "quizcards.checker.client"])
+def test_what_judges_never_reaches_what_runs_code(trusted: str) -> None:
+    """The judge's side never imports the child side or the sandbox (statically, deferred
+    imports included), so nothing that judges can share a process with learner code."""
+    reached = _closure(trusted)
+    for forbidden in ("quizcards.checker.run", "quizcards.checker.worker",
+                      "quizcards.checker.sandbox"):
+        assert not any(m == forbidden or m.startswith(forbidden + ".") for m in reached), (
+            trusted, sorted(reached))
+
+
+def test_what_runs_code_never_reaches_the_judge() -> None:
+    for runner in ("quizcards.checker.run", "quizcards.checker.worker",
+                   "quizcards.checker.sandbox"):
+        reached = _closure(runner)
+        for forbidden in ("quizcards.checker.judge", "quizcards.checker.rules",
+                          "quizcards.checker.reader", "quizcards.checker.client"):
+            assert forbidden not in reached, (runner, sorted(reached))
+
+
+def test_core_imports_nothing_of_ours_but_core() -> None:
+    for path in (SRC / "core").glob("*.py"):
+        outside = {m for m in _imports_of(path) if not m.startswith("quizcards.core")}
+        assert not outside, (path.name, outside)

@@ -114,7 +114,7 @@ def test_value_where_the_learner_expected_an_exception(checker: Checker) -> None
 
 def test_value_answer_cannot_see_the_cards_variables(checker: Checker) -> None:
     v = check(checker, card("value", code="secret = 42\nresult = secret"), "secret")
-    assert v.malformed and "NameError" in v.diagnosis
+    assert v.malformed and "`secret` is not a value" in v.diagnosis
 
 
 def test_value_broadcast_diagnosis(checker: Checker) -> None:
@@ -151,12 +151,23 @@ def test_raises_none_and_accept(checker: Checker) -> None:
 
 
 def test_code_with_tests(checker: Checker) -> None:
-    c = card("code", tests="assert add(1, 2) == 3\nassert add(-1, 1) == 0")
-    assert check(checker, c, "def add(a, b):\n    return a + b").correct
+    c = card("code", tests="assert add(1, 2) == 3\nassert add(-1, 1) == 0",
+             reference="def add(a, b):\n    return a + b")
+    assert check(checker, c, "def add(a, b):\n    return b + a").correct
     v = check(checker, c, "def add(a, b):\n    return a - b")
-    assert not v.correct and v.diagnosis == "test failed: assert add(1, 2) == 3"
+    assert not v.correct
+    assert v.diagnosis.startswith("line 1: `add(1, 2)`: values differ: expected 3, got -1")
     v = check(checker, c, "def add(a, b) return")
     assert v.malformed and "syntax error" in v.diagnosis
+
+
+def test_code_answer_is_compared_with_the_reference_not_with_asserts(checker: Checker) -> None:
+    # an assert that only checks a property still compares the observed value: a solution
+    # that satisfies `> 0` but differs from the reference is wrong
+    c = card("code", tests="assert f(3) > 0", reference="def f(x):\n    return x * 2")
+    assert check(checker, c, "def f(x):\n    return x + x").correct
+    v = check(checker, c, "def f(x):\n    return 1")
+    assert not v.correct and "`f(3)`" in v.diagnosis
 
 
 def test_code_against_reference(checker: Checker) -> None:
@@ -172,7 +183,7 @@ def test_code_against_reference(checker: Checker) -> None:
 
 
 def test_code_that_loops_times_out(checker: Checker) -> None:
-    c = card("code", tests="assert f() == 1", timeout=1)
+    c = card("code", tests="assert f() == 1", reference="def f():\n    return 1", timeout=1)
     v = check(checker, c, "def f():\n    while True:\n        pass\n")
     assert v.status == "timeout" and not v.correct and v.suggested_grade == 1
 
@@ -235,3 +246,11 @@ def test_a_failing_reference_is_the_cards_fault(checker: Checker) -> None:
     v = check(checker, c, "def f(x):\n    return 3")
     assert v.status == "error"
     assert v.diagnosis.startswith("the card's reference f([1, 2]) raised AttributeError")
+
+
+def test_failing_checks_on_the_reference_are_the_cards_fault(checker: Checker) -> None:
+    c = card("code", tests="x = 1\nassert g(x) == 2", reference="def f(x):\n    return x")
+    v = check(checker, c, "def g(x):\n    return 2")
+    assert v.status == "error"
+    assert v.diagnosis == ("the card's checks fail on its reference: line 2: `g(x)` raised "
+                           "NameError: name 'g' is not defined")

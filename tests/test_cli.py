@@ -118,6 +118,23 @@ def test_check_contract_json() -> None:
     assert data["got"] == "(4, 3)"
     assert data["diagnosis"] == "right dims, wrong order"
     assert data["suggested_grade"] == 2
+    isolation = data["isolation"]  # which sandbox layers held for this check
+    assert {"landlock", "seccomp", "pid_ns", "net_ns", "mount_ns", "no_caps",
+            "missing"} <= set(isolation)
+
+
+@pytest.mark.parametrize("answer,status,correct,malformed", [
+    ("3x4", "ok", True, False), ("(4, 3)", "ok", False, False),
+    ("three by four", "error", False, True),
+])
+def test_check_json_keeps_its_keys_and_statuses(answer: str, status: str, correct: bool,
+                                                malformed: bool) -> None:
+    proc = run("check", "decks/torch-dim.yaml", "max-dim1-shape", "--answer", answer, "--json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert {"correct", "status", "expected", "got", "diagnosis", "suggested_grade"} <= set(data)
+    assert (data["status"], data["correct"], data["malformed"]) == (status, correct, malformed)
+    assert data["status"] in ("ok", "timeout", "memory", "crashed", "error")
 
 
 def test_check_right_answer_suggests_5() -> None:

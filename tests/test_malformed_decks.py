@@ -38,7 +38,9 @@ EXPECTED: dict[str, list[str]] = {
         "9:20: bad/c1: options.1: input should be a valid string (got a bool (False)); YAML reads yes/no/on/off as true/false: put it in quotes",
     ],
     "code-card-no-tests.yaml": [
-        "6:5: bad/k1: a code card needs `tests` (asserts) or `reference` with `inputs`",
+        "6:5: bad/k1: a code card needs a `reference` solution (the learner's code must give "
+        "what it gives under the checks)",
+        "6:5: bad/k1: a code card needs checks: `tests` (asserts) or `entry` with `inputs`",
     ],
     "deck-id-number.yaml": [
         "1:5: deck-id-number: id: input should be a valid string (got a number (123))",

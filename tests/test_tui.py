@@ -354,3 +354,31 @@ def test_long_diagnoses_are_cut_to_their_first_sentence() -> None:
                                      "graph a second time. ...")
     assert _first_sentence("dim 1 is 4, not 5") == "dim 1 is 4, not 5"
     assert len(_first_sentence("x" * 400)) == 150
+
+
+async def test_the_truth_is_computed_while_the_card_is_read(tmp_path: Path) -> None:
+    """Showing a card starts its truth in the background: the typed answer is then judged
+    with no sandboxed run at all (the verdict's figures come from the cached truth)."""
+    with Checker() as checker:
+        checker._clients[0].wait_ready()
+        runs: list[str] = []
+        real = checker.run_request
+
+        def counting(request):  # type: ignore[no-untyped-def]
+            runs.append(request["job"]["mode"])
+            return real(request)
+
+        checker.run_request = counting  # type: ignore[method-assign]
+        app = make_app(tmp_path, checker, decks=["torch-dim"], start_review=True)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(100):  # the prefetch runs while nothing is typed
+                await pilot.pause(0.05)
+                if runs:
+                    break
+            assert runs == ["card"]
+            await pilot.pause(0.3)
+            await pilot.press(*"3x4", "enter")
+            await wait_for_feedback(pilot, app)
+            assert "✓ right" in str(app.screen.query_one("#feedback").render())
+            assert runs == ["card"]  # judging needed no fork
+            await pilot.press("ctrl+q")

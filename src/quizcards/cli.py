@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="lint again every time a deck file changes (Ctrl+C stops)")
     lint.add_argument("--max-combos", type=int, default=8,
                       help="param combinations run per card (default 8)")
+    lint.add_argument("--allow-weak-sandbox", action="store_true",
+                      help="run decks from outside the shipped folder even where the sandbox "
+                      "lacks Landlock or seccomp")
 
     sub.add_parser("schema", help="print the deck JSON Schema (for editor completion)")
 
@@ -68,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="which param combination to draw")
     check.add_argument("--seconds", type=float, default=None,
                        help="time the answer took (for the suggested grade)")
+    check.add_argument("--allow-weak-sandbox", action="store_true",
+                       help="run a deck from outside the shipped folder even where the sandbox "
+                       "lacks Landlock or seccomp")
 
     trust = sub.add_parser("trust", help="allow a deck from outside your folders to run code")
     trust.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -138,13 +144,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if args.watch:
         from quizcards.decks.watch import watch
 
-        return watch(args.paths, execute=not args.no_exec, max_combos=args.max_combos)
+        return watch(args.paths, execute=not args.no_exec, max_combos=args.max_combos,
+                     allow_weak=args.allow_weak_sandbox)
     report = lint(
         args.paths,
         execute=not args.no_exec,
         jobs=args.jobs or None,
         max_combos=args.max_combos,
         progress=not args.json and sys.stderr.isatty(),
+        allow_weak=args.allow_weak_sandbox,
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -170,7 +178,7 @@ def _load_one(path: Path) -> LoadedDeck:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from quizcards.checker.client import Checker
+    from quizcards.checker.client import make_checker
     from quizcards.checker.trust import require_trust
 
     loaded = _load_one(args.deckfile)
@@ -180,9 +188,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
     if card.executable:
         require_trust(loaded.path, loaded.sha256)
-    with Checker() as checker:
+    with make_checker(allow_weak=args.allow_weak_sandbox) as checker:
         verdict = checker.check(loaded.deck, card, args.answer, seed=args.seed,
-                                seconds=args.seconds)
+                                seconds=args.seconds, shipped=loaded.shipped)
     data = {"deck": loaded.deck.id, "card": card.id, **verdict.to_json()}
     if args.json:
         print(json.dumps(data, ensure_ascii=False, default=repr))
@@ -206,6 +214,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_trust(args: argparse.Namespace) -> int:
     from quizcards.checker import trust
+    from quizcards.decks.loader import read_deck_bytes
 
     for path in args.paths:
         if not path.is_file():
@@ -213,9 +222,15 @@ def cmd_trust(args: argparse.Namespace) -> int:
         if args.revoke:
             found = trust.revoke(path)
             print(f"{path}: {'no longer trusted' if found else 'was not trusted'}")
-        else:
-            digest = trust.trust(path)
-            print(f"{path}: trusted (sha256 {digest[:12]}); editing it revokes this")
+            continue
+        # the bytes are read once: what is parsed and checked here is what gets pinned
+        data, problems = read_deck_bytes(path)
+        if data is None:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            raise UsageError(f"{path}: not trusted (see above)")
+        digest = trust.trust(path, data)
+        print(f"{path}: trusted (sha256 {digest[:12]}); editing it revokes this")
     return EXIT_OK
 
 
@@ -359,11 +374,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             if deck_id not in known:
                 raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
         decks = [d for d in library.decks.decks if not args.deck or d.deck.id in args.deck]
-        from quizcards.checker.client import Checker
+        from quizcards.checker.client import make_checker
 
-        with Checker() as checker:
+        shipped = {d.deck.id: d.shipped for d in decks}
+        with make_checker() as checker:
             def truth(deck, card):  # type: ignore[no-untyped-def]
-                return checker.check(deck, card, None).expected
+                return checker.check(deck, card, None, shipped=shipped[deck.id]).expected
 
             cards = export.export_cards(decks, truth)
         if suffix == ".apkg":

@@ -7,6 +7,7 @@
     [checker]
     timeout = 2.0              # seconds, default for cards that set none
     memory_mb = 1024
+    allow_weak_sandbox = false # run your own decks where Landlock or seccomp is missing
     [decks.torch-dim]          # per-deck limits
     new_per_day = 5
 """
@@ -32,6 +33,9 @@ class _Strict(BaseModel):
 class CheckerConfig(_Strict):
     timeout: float = Field(default=2.0, gt=0, le=60, description="Default wall limit (s).")
     memory_mb: int = Field(default=1024, ge=64, le=65536, description="Default memory cap.")
+    allow_weak_sandbox: bool = Field(
+        default=False, description="Run code from decks outside the shipped folder even where "
+        "the sandbox lacks Landlock or seccomp (an old kernel, macOS).")
 
 
 class DeckLimits(_Strict):

@@ -23,6 +23,10 @@ class TrustError(QuizcardsError):
     """A deck from outside the trusted folders tried to run code."""
 
 
+class CheckerError(QuizcardsError):
+    """The checker cannot run at all (its worker does not start)."""
+
+
 class StoreError(QuizcardsError):
     """The database cannot be used (corrupt, newer schema, locked)."""
 

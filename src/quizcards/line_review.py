@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from quizcards.checker.client import Checker
+from quizcards.checker.client import Checker, make_checker
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.session import Session
@@ -85,6 +85,7 @@ def run(library: Library, session: Session, checker: Checker,
         out(f"[{session.answered + 1}/{session.answered + len(session)}] {key[0]}/{key[1]} "
             f"({card.kind})  {int(time.monotonic() - started) // 60} min")  # type: ignore[attr-defined]
         show_card(card, values, out)
+        checker.prefetch(loaded.deck, card, seed=seed, values=values, shipped=loaded.shipped)
         shown = time.monotonic()
         while True:
             multi = isinstance(card, OutputCard | CodeCard)
@@ -111,7 +112,8 @@ def run(library: Library, session: Session, checker: Checker,
             seconds = time.monotonic() - shown
             if not checker.warm and card.executable:
                 out("(warming up the checker...)")
-            verdict = checker.check(loaded.deck, card, text, seed=seed, seconds=seconds,
+            verdict = checker.check(loaded.deck, card, text, seed=seed, values=values,
+                                    seconds=seconds, shipped=loaded.shipped,
                                     revealed=isinstance(card, RecallCard) and not text.strip())
             if verdict.malformed:
                 out(f"  {verdict.diagnosis} - try again")
@@ -155,6 +157,6 @@ def run_session(library: Library, decks: list[str], tags: list[str]) -> int:
     if not len(session):
         print("Nothing to review today. Come back tomorrow, or add decks.")
         return 0
-    with Checker() as checker:  # starts warming torch now, in the background
+    with make_checker(config=library.config) as checker:  # torch warms in the background
         run(library, session, checker)
     return 0

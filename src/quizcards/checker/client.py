@@ -1,46 +1,106 @@
-"""The checker client used by the CLI and the UI. It never imports torch.
+"""The checker client: the app's handle on the checker. It never imports torch.
+
+`Checker.check(deck, card, answer)` gets the truth (the card's code run once in a sandboxed
+child, then cached), reads a typed answer as data or runs a code answer in a child of its
+own, and lets the judge decide, here, in a process that never runs card or learner code.
+`prefetch` computes a card's truth in the background as soon as the card is shown, so
+judging a typed answer then needs no fork at all.
 
 `WorkerClient` owns one warm worker process: starting it returns at once (torch loads in the
 background), the first check waits for the warm-up, and a dead or stuck worker is replaced.
-`Checker` turns (deck, card, answer) into a job, grades choice and recall cards itself, and
-returns a `Verdict` with the suggested grade.
+The worker starts without the user's environment or working folder: an allow-listed
+environment, a private folder as cwd, no current folder or user site on its path.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
-from quizcards.checker.answers import MalformedAnswer, parse_letters
+from quizcards import paths
+from quizcards.checker.checks import ChecksError, Program, calls_program, observation_program
+from quizcards.checker.checks import verification_program as _verification_program
+from quizcards.checker.judge import (
+    Run,
+    judge_choice,
+    judge_code,
+    judge_recall,
+    judge_typed,
+    reference_problem,
+    truth_only,
+)
+from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
 from quizcards.core.grading import GradeInput, suggest_grade
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
 from quizcards.core.versions import unmet
+from quizcards.errors import CheckerError
 
 WARMUP_TIMEOUT = 180.0  # seconds for the worker to import torch (a cold disk can be slow)
 SLACK = 5.0  # seconds past a job's own limit before the worker counts as stuck
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MEMORY_MB = 1024
+TRUTH_CACHE_SIZE = 1024
+_ENV_PASSED = ("LANG", "LC_ALL")
+_BOOT = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+         "from quizcards.checker.worker import main; main()")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How workers are started."""
+
+    launcher: tuple[str, ...] = ()  # a command the worker runs under (tests: another uid)
+    disable: tuple[str, ...] = ()  # sandbox layers turned off (tests; reported as missing)
+
+
+def _extra_paths() -> list[str]:
+    """What the worker needs on its path beyond a plain `python -s -P`: the folder quizcards
+    itself was imported from (a source checkout) and the user site when packages live there.
+    Never the current folder."""
+    here = str(Path(__file__).resolve().parents[2])
+    extra = [here]
+    import site
+
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site and user_site in sys.path and os.path.isdir(user_site):
+        extra.append(user_site)
+    cwd = os.path.realpath(os.getcwd())
+    return [p for p in extra if os.path.realpath(p) != cwd]
+
+
+def _private_folders() -> list[str]:
+    """Folders a check must never read: the user's quizcards data and config."""
+    return [str(paths.data_dir()), str(paths.config_dir())]
 
 
 class WorkerClient:
     """One warm worker process; thread-safe (one job at a time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: WorkerOptions | None = None) -> None:
+        self.options = options or WorkerOptions()
         self._proc: subprocess.Popen[bytes] | None = None
         self._buf = b""
         self._eof = False
         self._lock = threading.Lock()
+        self._home: str | None = None
         self.info: dict[str, Any] = {}
         self.restarts = 0
 
@@ -49,17 +109,34 @@ class WorkerClient:
         """Spawn the worker if it is not running. Returns at once: torch loads over there."""
         if self._proc is not None and self._proc.poll() is None:
             return
-        env = dict(os.environ)
-        env["PYTHONHASHSEED"] = "0"  # set and dict orders print the same on every run
-        env.setdefault("OMP_NUM_THREADS", "1")
         self._buf = b""
         self.info = {}
+        if self._home is None or not os.path.isdir(self._home):
+            self._home = tempfile.mkdtemp(prefix="quizcards-home-",
+                                          dir=os.environ.get("TMPDIR") or None)
+            os.chmod(self._home, 0o755 if self.options.launcher else 0o700)
+        env = {k: os.environ[k] for k in _ENV_PASSED if k in os.environ}
+        env.update({
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": self._home,
+            "TMPDIR": self._home,  # torch's caches and the checks' scratch stay in here
+            "PYTHONHASHSEED": "0",  # set and dict orders print the same on every run
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "QUIZCARDS_WORKER": json.dumps({"private": _private_folders(),
+                                            "disable": list(self.options.disable)}),
+        })
+        # not -I: it would ignore PYTHONHASHSEED; the environment is allow-listed instead,
+        # and -s -P keep the user site and the current folder off the path
+        command = [sys.executable, "-s", "-P", "-c", _BOOT, json.dumps(_extra_paths())]
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "quizcards.checker.worker"],
+            [*self.options.launcher, *command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # the terminal's Ctrl-C is not for the worker
+            cwd=self._home,
             env=env,
         )
 
@@ -77,13 +154,20 @@ class WorkerClient:
             line = self._readline(time.monotonic() + timeout)
             if line is None:
                 self._stop()
-                raise RuntimeError("the checker worker did not start (is torch installed?)")
-            self.info = json.loads(line)
+                raise CheckerError("the checker worker did not start (is torch installed?)")
+            try:
+                self.info = json.loads(line)
+            except ValueError:
+                self._stop()
+                raise CheckerError("the checker worker started badly") from None
         return self.info
 
     def close(self) -> None:
         with self._lock:
             self._stop()
+            if self._home is not None:
+                shutil.rmtree(self._home, ignore_errors=True)
+                self._home = None
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -93,11 +177,9 @@ class WorkerClient:
         try:
             if proc.stdin:
                 proc.stdin.close()  # EOF: an idle worker reaps its children and exits
-            proc.wait(timeout=0.5)
+            proc.wait(timeout=2.0)
         except (OSError, subprocess.TimeoutExpired):
-            # still warming up (or stuck): it holds no state worth waiting for; its spare
-            # child sees EOF on its job pipe and exits by itself
-            proc.kill()
+            proc.kill()  # still warming up, or stuck: its checks die with it (PDEATHSIG)
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
@@ -123,28 +205,31 @@ class WorkerClient:
         line, _, self._buf = self._buf.partition(b"\n")
         return line
 
-    def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Send one job; returns the worker's verdict dict. Restarts a dead worker once."""
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request; returns the worker's reply. Restarts a dead worker once."""
         with self._lock:
             for attempt in range(2):
                 self._ensure_ready()
                 assert self._proc is not None and self._proc.stdin is not None
                 try:
-                    self._proc.stdin.write(json.dumps(job).encode() + b"\n")
+                    self._proc.stdin.write(json.dumps(request).encode() + b"\n")
                     self._proc.stdin.flush()
                 except (BrokenPipeError, OSError):
                     self._restart()
                     continue
-                limit = float(job.get("timeout") or DEFAULT_TIMEOUT)
+                limit = float(request.get("timeout") or DEFAULT_TIMEOUT)
                 line = self._readline(time.monotonic() + limit + SLACK)
                 if line is not None:
-                    return json.loads(line)
+                    try:
+                        return json.loads(line)
+                    except ValueError:
+                        pass
                 stuck = not self._eof
                 self._restart()
                 if stuck or attempt == 1:
-                    return {"status": "crashed", "correct": False,
+                    return {"status": "crashed", "observation": None,
                             "diagnosis": "the checker stopped responding and was restarted"}
-            return {"status": "crashed", "correct": False,
+            return {"status": "crashed", "observation": None,
                     "diagnosis": "the checker could not be restarted"}
 
     def _restart(self) -> None:
@@ -154,6 +239,22 @@ class WorkerClient:
         self._proc = None
         self.restarts += 1
         self.start()
+
+
+def make_checker(workers: int = 1, *, allow_weak: bool = False, config: Any = None,
+                 options: WorkerOptions | None = None) -> Checker:
+    """A Checker with the user's settings: `[checker]` limits and the weak-sandbox opt-in.
+    QUIZCARDS_SANDBOX_DISABLE (comma-separated layers) turns layers off, for tests; a layer
+    turned off counts as missing, so decks from outside the shipped folder then need the
+    opt-in."""
+    from quizcards.config import load_config
+
+    config = config or load_config()
+    if options is None:
+        disabled = os.environ.get("QUIZCARDS_SANDBOX_DISABLE", "")
+        options = WorkerOptions(disable=tuple(x for x in disabled.split(",") if x.strip()))
+    return Checker(workers, timeout=config.checker.timeout, memory_mb=config.checker.memory_mb,
+                   allow_weak=allow_weak or config.checker.allow_weak_sandbox, options=options)
 
 
 @functools.cache
@@ -174,94 +275,24 @@ def gate(deck: Deck, card: CardBase) -> str | None:
     return unmet(deck.requires, versions) or unmet(card.requires, versions)
 
 
-def build_job(
-    deck: Deck,
-    card: CardBase,
-    answer: str | None,
-    seed: int,
-    values: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON job for the worker: params filled in, limits and grading options attached.
-
-    The param combination is drawn by `seed` unless `values` names one (lint runs several).
-    """
-    if values is None:
-        values = draw(card.params, seed) if card.params else {}
-    code = getattr(card, "code", None)
-    options: dict[str, Any] = {}
-    for name in ("rtol", "atol", "check_dtype", "accept"):
-        if hasattr(card, name):
-            options[name] = getattr(card, name)
-    if isinstance(card, CodeCard):
-        options.update(tests=card.tests, reference=card.reference, entry=card.entry,
-                       inputs=card.inputs)
-    if values:
-        code = fill(code, values) if code else code
-        for name in ("tests", "reference"):
-            if options.get(name):
-                options[name] = fill(options[name], values)
-    return {
-        "op": "check",
-        "kind": card.kind,  # type: ignore[attr-defined]
-        "setup": deck.setup,
-        "code": code,
-        "answer": answer,
-        "options": options,
-        "seed": seed,
-        "timeout": getattr(card, "timeout", None) or DEFAULT_TIMEOUT,
-        "memory_mb": getattr(card, "memory_mb", None) or DEFAULT_MEMORY_MB,
-        "params": values,
-    }
-
-
-def grade_choice(card: ChoiceCard, answer: str) -> Verdict:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    want = frozenset(c.lower() for c in card.correct)
-    expected = ", ".join(sorted(want))
-    try:
-        got = parse_letters(answer, len(card.options))
-    except MalformedAnswer as exc:
-        return Verdict("choice", status="error", malformed=True, diagnosis=str(exc),
-                       expected=expected)
-    if got == want:
-        return Verdict("choice", correct=True, expected=expected, got=", ".join(sorted(got)))
-    missed, wrong = sorted(want - got), sorted(got - want)
-    parts = []
-    if missed:
-        parts.append("missed " + ", ".join(f"{m}) {card.options[letters.index(m)]}"
-                                           for m in missed))
-    if wrong:
-        parts.append("not " + ", ".join(f"{w}) {card.options[letters.index(w)]}"
-                                        for w in wrong))
-    near = len(want) > 1 and len(missed) + len(wrong) == 1
-    return Verdict("choice", expected=expected, got=", ".join(sorted(got)),
-                   diagnosis="; ".join(parts), near_miss=near)
-
-
-def _words(text: str) -> list[str]:
-    import re
-
-    return re.findall(r"\w+", text.lower())
-
-
-def grade_recall(card: RecallCard, answer: str) -> Verdict:
-    """Self-graded. An exact (word-for-word) match counts as right; anything else is shown
-    beside the model answer for the learner to judge."""
-    typed = answer.strip()
-    if not typed:
-        return Verdict("recall", expected=card.answer, got="", diagnosis="revealed")
-    same = _words(typed) == _words(card.answer)
-    return Verdict("recall", correct=same, expected=card.answer, got=typed,
-                   diagnosis="" if same else "self-graded: compare with the model answer")
+_WANT = {"shape": ["shape"], "value": ["value"], "output": [], "raises": []}
 
 
 class Checker:
-    """Grades answers. Holds one warm worker (more for parallel lint)."""
+    """Grades answers. Holds one warm worker (more for parallel lint) and the truth cache."""
 
-    def __init__(self, workers: int = 1) -> None:
-        self._clients = [WorkerClient() for _ in range(max(1, workers))]
+    def __init__(self, workers: int = 1, *, timeout: float = DEFAULT_TIMEOUT,
+                 memory_mb: int = DEFAULT_MEMORY_MB, allow_weak: bool = False,
+                 options: WorkerOptions | None = None) -> None:
+        self._clients = [WorkerClient(options) for _ in range(max(1, workers))]
         self._free: list[WorkerClient] = list(self._clients)
         self._cv = threading.Condition()
+        self.timeout, self.memory_mb, self.allow_weak = timeout, memory_mb, allow_weak
+        self._truths: OrderedDict[str, Run] = OrderedDict()
+        self._inflight: dict[str, Future[Run]] = {}
+        self._truth_lock = threading.Lock()
+        self._background: ThreadPoolExecutor | None = None
+        self._programs: dict[tuple[Any, ...], Program] = {}
 
     def start(self) -> None:
         """Begin warming every worker in the background; returns at once."""
@@ -272,7 +303,15 @@ class Checker:
     def warm(self) -> bool:
         return all(c.warm for c in self._clients)
 
+    @property
+    def isolation(self) -> dict[str, Any]:
+        """What the sandbox holds on this machine (waits for the first worker)."""
+        return dict(self._clients[0].wait_ready().get("isolation") or {})
+
     def close(self) -> None:
+        if self._background is not None:
+            self._background.shutdown(wait=False, cancel_futures=True)
+            self._background = None
         for client in self._clients:
             client.close()
 
@@ -283,71 +322,180 @@ class Checker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run_job(self, job: dict[str, Any]) -> dict[str, Any]:
+    # -- running ---------------------------------------------------------------------------
+    def run_request(self, request: dict[str, Any]) -> dict[str, Any]:
         with self._cv:
             while not self._free:
                 self._cv.wait()
             client = self._free.pop()
         try:
-            return client.run(job)
+            return client.run(request)
         finally:
             with self._cv:
                 self._free.append(client)
                 self._cv.notify()
 
-    def check(
-        self,
-        deck: Deck,
-        card: CardBase,
-        answer: str | None,
-        *,
-        seed: int = 0,
-        seconds: float | None = None,
-        revealed: bool = False,
-    ) -> Verdict:
-        """Grade `answer` (None: only compute the truth) and suggest a grade."""
+    def _request(self, card: CardBase, job: dict[str, Any], shipped: bool) -> dict[str, Any]:
+        timeout = getattr(card, "timeout", None) or self.timeout
+        memory_mb = getattr(card, "memory_mb", None) or self.memory_mb
+        job = {**job, "timeout": timeout, "memory_mb": memory_mb}
+        require = [] if shipped or self.allow_weak else list(REQUIRED_FOR_UNTRUSTED)
+        return {"op": "run", "job": job, "timeout": timeout, "memory_mb": memory_mb,
+                "require": require}
+
+    def _run(self, request: dict[str, Any]) -> Run:
+        return Run.from_reply(self.run_request(request))
+
+    def _cached(self, request: dict[str, Any]) -> Run:
+        """The truth for this request: computed once, shared by concurrent callers."""
+        key = hashlib.sha256(json.dumps([request["job"], installed_versions()],
+                                        sort_keys=True, default=repr).encode()).hexdigest()
+        with self._truth_lock:
+            if key in self._truths:
+                self._truths.move_to_end(key)
+                return self._truths[key]
+            future = self._inflight.get(key)
+            owner = future is None
+            if owner:
+                future = self._inflight[key] = Future()
+        assert future is not None
+        if not owner:
+            return future.result()
+        try:
+            run = self._run(request)
+        except BaseException as exc:
+            future.set_exception(exc)
+            with self._truth_lock:
+                self._inflight.pop(key, None)
+            raise
+        with self._truth_lock:
+            if run.status == "ok":  # a crash or a restart is not the truth
+                self._truths[key] = run
+                while len(self._truths) > TRUTH_CACHE_SIZE:
+                    self._truths.popitem(last=False)
+            self._inflight.pop(key, None)
+        future.set_result(run)
+        return run
+
+    # -- jobs --------------------------------------------------------------------------------
+    def program(self, card: CodeCard, values: dict[str, Any]) -> Program:
+        """The card's checks as an observation program (ChecksError when they do not parse)."""
+        key = (card.tests, card.entry, json.dumps([card.inputs, values], sort_keys=True,
+                                                  default=repr))
+        program = self._programs.get(key)
+        if program is None:
+            if card.tests:
+                program = observation_program(fill(card.tests, values))
+            else:
+                program = calls_program(card.entry or "", list(card.inputs))
+            self._programs[key] = program
+        return program
+
+    @staticmethod
+    def reference_of(card: CodeCard, values: dict[str, Any]) -> str:
+        source = card.reference or card.answer or ""
+        return fill(source, values)
+
+    def _truth_request(self, deck: Deck, card: CardBase, seed: int, values: dict[str, Any],
+                       shipped: bool) -> dict[str, Any]:
+        if isinstance(card, CodeCard):
+            job = {"setup": deck.setup, "code": self.reference_of(card, values), "seed": seed,
+                   **self.program(card, values).job_part()}
+        else:
+            code = getattr(card, "code", None)
+            job = {"mode": "card", "setup": deck.setup, "seed": seed,
+                   "code": fill(code, values) if code else code,
+                   "want": _WANT[card.kind]}  # type: ignore[attr-defined]
+        return self._request(card, job, shipped)
+
+    def truth(self, deck: Deck, card: CardBase, *, seed: int = 0,
+              values: dict[str, Any] | None = None, shipped: bool = True) -> Run:
+        """What the card's code (or a code card's reference under its checks) gives."""
+        values = self._values(card, seed, values)
+        return self._cached(self._truth_request(deck, card, seed, values, shipped))
+
+    def prefetch(self, deck: Deck, card: CardBase, *, seed: int = 0,
+                 values: dict[str, Any] | None = None, shipped: bool = True) -> None:
+        """Compute the truth in the background (returns at once; errors surface later)."""
+        if not card.executable or gate(deck, card):
+            return
+        try:
+            self._truth_request(deck, card, seed, self._values(card, seed, values), shipped)
+        except ChecksError:
+            return
+        if self._background is None:
+            self._background = ThreadPoolExecutor(1, thread_name_prefix="quizcards-truth")
+        self._background.submit(self.truth, deck, card, seed=seed, values=values,
+                                shipped=shipped)
+
+    @staticmethod
+    def _values(card: CardBase, seed: int, values: dict[str, Any] | None) -> dict[str, Any]:
+        if values is not None:
+            return values
+        return draw(card.params, seed) if card.params else {}
+
+    # -- judging -----------------------------------------------------------------------------
+    def check(self, deck: Deck, card: CardBase, answer: str | None, *, seed: int = 0,
+              values: dict[str, Any] | None = None, seconds: float | None = None,
+              revealed: bool = False, shipped: bool = True) -> Verdict:
+        """Grade `answer` (None: only state the truth) and suggest a grade."""
         kind: str = card.kind  # type: ignore[attr-defined]
+        values = self._values(card, seed, values)
         if isinstance(card, ChoiceCard):
-            verdict = grade_choice(card, answer or "") if answer is not None else Verdict(
+            verdict = judge_choice(card, answer) if answer is not None else Verdict(
                 kind, expected=", ".join(sorted(c.lower() for c in card.correct)))
         elif isinstance(card, RecallCard):
-            verdict = grade_recall(card, answer or "")
+            verdict = judge_recall(card, answer or "")
             revealed = revealed or not (answer or "").strip()
         else:
             reason = gate(deck, card)
             if reason is not None:
                 return Verdict(kind, status="error", diagnosis=f"skipped: {reason}")
-            job = build_job(deck, card, answer, seed)
-            raw = self.run_job(job)
-            verdict = _from_raw(kind, raw, job["params"])
+            try:
+                verdict = self._judge(deck, card, answer, seed, values, shipped)
+            except ChecksError as exc:
+                verdict = Verdict(kind, status="error", diagnosis=str(exc))
+        verdict.params = values
         verdict.suggested_grade = suggest_grade(GradeInput(
             kind=kind, correct=verdict.correct, near_miss=verdict.near_miss, seconds=seconds,
             revealed=revealed))
         return verdict
 
-    def map(self, jobs: Iterable[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Run many jobs over all workers; yields (job index, result) as they complete."""
-        from concurrent.futures import ThreadPoolExecutor, as_completed
+    def _judge(self, deck: Deck, card: CardBase, answer: str | None, seed: int,
+               values: dict[str, Any], shipped: bool) -> Verdict:
+        if isinstance(card, CodeCard):
+            program = self.program(card, values)
+            ref = self.truth(deck, card, seed=seed, values=values, shipped=shipped)
+            if answer is None:
+                problem = reference_problem(card, ref, program)
+                return problem or Verdict("code", expected=card.answer or card.reference,
+                                          extra={"isolation": ref.isolation})
+            job = {"setup": deck.setup, "code": answer, "seed": seed, **program.job_part()}
+            mine = self._run(self._request(card, job, shipped))
+            return judge_code(card, program, ref, mine)
+        if answer is None:
+            return truth_only(card, self.truth(deck, card, seed=seed, values=values,
+                                               shipped=shipped))
+        return judge_typed(card, lambda: self.truth(deck, card, seed=seed, values=values,
+                                                    shipped=shipped), answer)
+
+    def verify(self, deck: Deck, card: CodeCard, *, values: dict[str, Any] | None = None,
+               shipped: bool = True) -> Verdict:
+        """A code card's reference against its own tests, as written (for lint)."""
+        values = self._values(card, 0, values)
+        if not card.tests:
+            return self.check(deck, card, None, values=values, shipped=shipped)
+        program = _verification_program(fill(card.tests, values))
+        job = {"setup": deck.setup, "code": self.reference_of(card, values), "seed": 0,
+               **program.job_part()}
+        run = self._run(self._request(card, job, shipped))
+        return reference_problem(card, run, program) or Verdict("code")
+
+    def map(self, tasks: Iterable[Callable[[], Any]]) -> Iterator[tuple[int, Any]]:
+        """Run many checks over all workers; yields (task index, result) as they complete."""
+        from concurrent.futures import as_completed
 
         with ThreadPoolExecutor(max_workers=len(self._clients)) as pool:
-            futures = {pool.submit(self.run_job, job): i for i, job in enumerate(jobs)}
+            futures = {pool.submit(task): i for i, task in enumerate(tasks)}
             for future in as_completed(futures):
                 yield futures[future], future.result()
-
-
-def _from_raw(kind: str, raw: dict[str, Any], params: dict[str, Any]) -> Verdict:
-    known = {"status", "correct", "expected", "got", "diagnosis", "near_miss", "malformed",
-             "elapsed_ms"}
-    return Verdict(
-        kind,
-        status=raw.get("status", "error"),
-        correct=bool(raw.get("correct")),
-        expected=raw.get("expected"),
-        got=raw.get("got"),
-        diagnosis=raw.get("diagnosis") or "",
-        near_miss=bool(raw.get("near_miss")),
-        malformed=bool(raw.get("malformed")),
-        params=params,
-        elapsed_ms=raw.get("elapsed_ms"),
-        extra={k: v for k, v in raw.items() if k not in known},
-    )

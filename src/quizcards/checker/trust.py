@@ -1,7 +1,9 @@
 """Trust for decks from outside the shipped and the user's own folders (direnv-style `allow`).
 
-Such a deck runs code only after `quizcards trust PATH`, which pins the file's SHA-256: an
-edited file is untrusted again until trusted anew.
+Such a deck runs code only after `quizcards trust PATH`, which pins the SHA-256 of the bytes
+it read: an edited file is untrusted again until trusted anew. A check compares the pin with
+the hash of exactly the bytes that were parsed (LoadedDeck.sha256), never with a second read
+of the file, so a file swapped between parsing and checking cannot borrow the trust.
 """
 
 from __future__ import annotations
@@ -35,23 +37,24 @@ def _save(table: dict[str, str]) -> None:
     os.replace(tmp, store)  # atomic: a crash never leaves half a file
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def trusted_folders() -> list[Path]:
     return [paths.shipped_decks_dir().resolve(), paths.user_decks_dir().resolve()]
 
 
-def is_trusted(path: Path, sha256: str | None = None) -> bool:
+def is_trusted(path: Path, sha256: str) -> bool:
+    """May this deck's code run? `sha256` is the hash of the bytes that were parsed."""
     real = path.resolve()
     if any(real.is_relative_to(folder) for folder in trusted_folders()):
         return True
     pinned = _load().get(str(real))
-    return pinned is not None and pinned == (sha256 or file_hash(real))
+    return pinned is not None and pinned == sha256
 
 
-def require_trust(path: Path, sha256: str | None = None) -> None:
+def require_trust(path: Path, sha256: str) -> None:
     if not is_trusted(path, sha256):
         pinned = str(path.resolve()) in _load()
         why = "it changed since you trusted it" if pinned else "it is not from your deck folders"
@@ -61,9 +64,10 @@ def require_trust(path: Path, sha256: str | None = None) -> None:
         )
 
 
-def trust(path: Path) -> str:
+def trust(path: Path, data: bytes) -> str:
+    """Pin `data` (the bytes the user was shown, read once) as the trusted version of path."""
     table = _load()
-    digest = file_hash(path)
+    digest = file_hash(data)
     table[str(path.resolve())] = digest
     _save(table)
     return digest

@@ -1,9 +1,17 @@
-"""The checker worker: imports torch once, stays warm, forks a sandboxed child per check.
+"""The checker worker: imports torch once, stays warm, runs each job in a confined child.
 
-The only module of quizcards that imports torch. Protocol: one JSON object per line on
-stdin (a job), one JSON object per line on stdout (the verdict). The first line it writes is
-`{"ready": true, ...}` once torch is loaded. It never runs threads of its own, so forking is
-safe; torch's own pools are set to one thread before the first fork.
+The only module of quizcards that imports torch. It never runs card or learner code itself
+and never judges: it forks, confines (sandbox/), hands the child its job, and forwards the
+child's one-line Observation as text, or says why there is none (`timeout`, `crashed`).
+
+Protocol with the client: one JSON object per line each way. The first line the worker
+writes is `{"ready": true, "versions": ..., "isolation": ...}` once torch is loaded. A job is
+`{"op": "run", "job": {...}, "timeout": s, "memory_mb": n, "require": [layers]}`; the reply
+is `{"status": ..., "observation": text|null, "isolation": {...}, "diagnosis": ...}`.
+
+Each check is two processes: a supervisor that sets up namespaces and mounts and waits, and
+the check itself (pid 1 of its pid namespace). The next pair is forked right after a reply,
+off the path of the next check. The worker has no threads of its own, so forking is safe.
 """
 
 from __future__ import annotations
@@ -15,13 +23,15 @@ import select
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
-RESULT_CAP = 4 << 20  # bytes of verdict JSON read back from a child
-GRACE = 0.25  # seconds past the card's timeout before the child is killed
+from quizcards.checker.protocol import MAX_REPLY_BYTES
+
+GRACE = 0.25  # seconds past the card's timeout before the check is killed
+SETUP_TIMEOUT = 20.0  # seconds for a spare to report its confinement
+READY_CAP = 64 << 10
 
 
 def _warm() -> dict[str, Any]:
@@ -57,204 +67,332 @@ def _warm() -> dict[str, Any]:
         versions["numpy"] = numpy.__version__
     except ImportError:
         versions["numpy"] = None
-    # modules deck code commonly imports: loaded once here, free in every child
+    # modules card code commonly imports: loaded once here, free (and readable) in every child
     import collections  # noqa: F401
     import dataclasses  # noqa: F401
+    import decimal  # noqa: F401
+    import fractions  # noqa: F401
     import functools  # noqa: F401
     import inspect  # noqa: F401
     import itertools  # noqa: F401
     import math  # noqa: F401
+    import operator  # noqa: F401
     import typing  # noqa: F401
 
-    import quizcards.checker.sandbox  # noqa: F401
+    import quizcards.checker.run  # noqa: F401
 
     return versions
 
 
 @dataclass
-class _Child:
-    """A sandboxed child forked ahead of time, waiting for its job."""
+class _Spare:
+    """A confined check waiting for its job (its supervisor's pid is `pid`)."""
 
     pid: int
     job_w: int
     result_r: int
-    workdir: str
+    uid: int | None
+    ready: dict[str, Any] | None = None
 
 
 class Worker:
-    """Runs each job in a fresh child. The next child is forked (and confined) right after
-    an answer is sent, so the fork is off the path of the next check."""
+    def __init__(self, plan: Any) -> None:
+        self.plan = plan
+        self.spare: _Spare | None = None
+        self.pending: list[_Spare] = []  # supervisors not yet reaped
+        self.counter = 0
+        self.buffered = b""
 
-    def __init__(self) -> None:
-        from quizcards.checker.limits import sandbox_uid
-
-        self.uid = sandbox_uid()
-        self.spare: _Child | None = None
-        self.pending: list[tuple[int, str]] = []  # (pid, workdir) of children not yet reaped
-
+    # -- forking -----------------------------------------------------------------------------
     def prepare(self) -> None:
         if self.spare is None:
             self.spare = self._fork()
 
-    def _fork(self) -> _Child:
-        workdir = tempfile.mkdtemp(prefix="quizcards-check-")
-        if self.uid is not None:
-            os.chown(workdir, self.uid, self.uid)
+    def _fork(self) -> _Spare:
+        from quizcards.checker.sandbox import limits
+
+        self.counter += 1
+        uid = limits.fresh_uid(os.getpid(), self.counter) if self.plan.root else None
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
+        worker = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(job_w)
             os.close(result_r)
-            self._child(job_r, result_w, workdir)  # never returns
+            _supervise(self.plan, uid, job_r, result_w, worker)  # never returns
         os.close(job_r)
         os.close(result_w)
-        return _Child(pid, job_w, result_r, workdir)
+        return _Spare(pid, job_w, result_r, uid)
 
-    def _child(self, job_r: int, result_w: int, workdir: str) -> None:
-        from quizcards.checker.limits import Limits, apply_limits, enter_sandbox
-
-        me = os.getpid()
-        code = 0
-        try:
-            try:
-                isolated = enter_sandbox(workdir, self.uid, (job_r, result_w))
-            except BaseException as exc:  # report it instead of running unconfined
-                code = 71
-                _send(result_w, _limit_verdict("error", f"sandbox setup failed: {exc!r}"))
-                return
-            job = _read_job(job_r)
-            if job is None:  # the worker is gone or shutting down
-                return
-            started = time.perf_counter()
-            apply_limits(Limits(float(job.get("timeout") or 2.0),
-                                int(job.get("memory_mb") or 1024)))
-            from quizcards.checker.sandbox import run_job
-
-            verdict = run_job(job)
-            if os.getpid() != me:  # a process the code forked got here: only we report
-                os._exit(0)
-            verdict["network_isolated"] = isolated
-            verdict["child_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            self._end_descendants()
-            _send(result_w, verdict)
-        except BaseException as exc:
-            if os.getpid() != me:
-                os._exit(0)
-            code = 70
-            try:
-                self._end_descendants()
-                _send(result_w, _limit_verdict("error", f"the checker failed in the sandbox: "
-                                               f"{exc!r}"))
-            except BaseException:
-                pass
-        finally:
-            os._exit(code)
-
-    def _end_descendants(self) -> None:
-        """Kill whatever the code left running, before the verdict is sent: until then no
-        other process of this uid may exist (the next spare is forked only after the
-        verdict), so kill(-1) reaches exactly our descendants. It is only ever sent once this
-        process is verifiably the dedicated sandbox uid, never as root."""
-        if self.uid is not None and os.getuid() == self.uid and os.geteuid() == self.uid:
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
-                pass
-
-    def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        from quizcards.checker.limits import Limits
-
-        limits = Limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024))
-        child = self.spare or self._fork()
+    # -- running -----------------------------------------------------------------------------
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        timeout = float(request.get("timeout") or 2.0)
+        spare = self.spare or self._fork()
         self.spare = None
+        self.pending.append(spare)
         started = time.perf_counter()
         try:
-            data = memoryview(json.dumps(job).encode() + b"\n")
+            ready = self._read_ready(spare)
+        except _NoReply as exc:
+            self._kill(spare)
+            os.close(spare.job_w)
+            return _reply("crashed", f"the sandbox could not be set up: {exc}")
+        isolation = ready.get("isolation") or {}
+        missing = [layer for layer in request.get("require") or [] if not isolation.get(layer)]
+        if missing:
+            self._kill(spare)
+            os.close(spare.job_w)
+            reply = _reply("refused", "not run: " + ", ".join(missing) + " missing")
+            reply["isolation"] = isolation
+            return reply
+        try:
+            data = memoryview(json.dumps(request["job"]).encode() + b"\n")
             while data:
-                data = data[os.write(child.job_w, data) :]
+                data = data[os.write(spare.job_w, data):]
         except OSError:
-            pass  # the child died before its job: _collect reports how
+            pass  # the check died before its job: collecting tells how
         finally:
-            os.close(child.job_w)
-        verdict = self._collect(child.pid, child.result_r, limits, started)
-        os.close(child.result_r)
-        self.pending.append((child.pid, child.workdir))
-        verdict["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
-        return verdict
+            os.close(spare.job_w)
+        reply = self._collect(spare, timeout, started)
+        reply["isolation"] = isolation
+        reply["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return reply
 
-    def _collect(self, pid: int, r: int, limits: Any, started: float) -> dict[str, Any]:
-        deadline = started + limits.timeout + GRACE
+    def _read_line(self, fd: int, deadline: float, cap: int) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
-                self._kill(pid)
-                return _limit_verdict("timeout", f"the code ran past the {limits.timeout:g} s "
-                                      "time limit (an endless loop?)")
-            ready, _, _ = select.select([r], [], [], left)
+                raise _Late
+            ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
-            chunk = os.read(r, 65536)
+            chunk = os.read(fd, 65536)
             if not chunk:
-                break
+                return b"".join(chunks) if chunks else None
+            newline = chunk.find(b"\n")
+            if newline >= 0:  # one line: stop at the newline, not at EOF, so the child's
+                chunks.append(chunk[:newline])  # exit (a torch-sized teardown) stays off path
+                return b"".join(chunks) + b"\n"
             size += len(chunk)
-            if size > RESULT_CAP:
-                self._kill(pid)
-                return _limit_verdict("crashed", "the result was too large to report")
+            if size > cap:
+                raise _TooLarge
             chunks.append(chunk)
-            # one line: stop at the newline, not at EOF, so the child's exit (tearing down a
-            # torch-sized address space) stays off the answer path
-            if chunk.endswith(b"\n"):
-                break
-        if chunks:
-            try:
-                return json.loads(b"".join(chunks))
-            except ValueError:
-                pass
-        # the child died without a verdict: find out how
-        _, status = os.waitpid(pid, 0)
-        self._kill(pid)
-        return _death_verdict(status, limits)
 
-    def _kill(self, pid: int) -> None:
+    def _read_ready(self, spare: _Spare) -> dict[str, Any]:
+        if spare.ready is not None:
+            return spare.ready
         try:
-            os.killpg(pid, signal.SIGKILL)
+            line = self._read_line(spare.result_r, time.perf_counter() + SETUP_TIMEOUT,
+                                   READY_CAP)
+        except (_Late, _TooLarge):
+            raise _NoReply("no report from the sandbox") from None
+        if not line or not line.endswith(b"\n"):
+            raise _NoReply(self._death(spare, 2.0) or "the sandbox process ended")
+        try:
+            ready = json.loads(line)
+        except ValueError:
+            raise _NoReply("a malformed report from the sandbox") from None
+        if not ready.get("ready"):
+            raise _NoReply(str(ready.get("error", "confinement failed"))[:500])
+        spare.ready = ready
+        return ready
+
+    def _collect(self, spare: _Spare, timeout: float, started: float) -> dict[str, Any]:
+        deadline = started + timeout + GRACE
+        try:
+            line = self._read_line(spare.result_r, deadline, MAX_REPLY_BYTES)
+        except _Late:
+            self._kill(spare)
+            return _reply("timeout", f"the code ran past the {timeout:g} s time limit "
+                          "(an endless loop?)")
+        except _TooLarge:
+            self._kill(spare)
+            return _reply("crashed", "the result was too large to report")
+        if line and line.endswith(b"\n"):
+            try:
+                return {"status": "ok", "observation": line[:-1].decode("utf-8"),
+                        "diagnosis": ""}
+            except UnicodeDecodeError:
+                self._kill(spare)
+                return _reply("crashed", "the result was not UTF-8 text")
+        why = self._death(spare, 1.0)
+        self._kill(spare)
+        return _reply("crashed", why or "the code ended before a result was reported")
+
+    def _death(self, spare: _Spare, wait: float) -> str | None:
+        """How the check ended, from its supervisor's exit status (waits up to `wait` s)."""
+        end = time.perf_counter() + wait
+        while time.perf_counter() < end:
+            try:
+                pid, status = os.waitpid(spare.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid:
+                self.pending = [p for p in self.pending if p.pid != spare.pid]
+                self._cleanup(spare)
+                return _death_text(status)
+            time.sleep(0.005)
+        return None
+
+    def _kill(self, spare: _Spare) -> None:
+        try:
+            os.kill(spare.pid, signal.SIGKILL)  # the check dies with it (PDEATHSIG)
         except OSError:
             pass
-        if self.uid is not None:
-            from quizcards.checker.limits import sweep
+        if spare.uid is not None:
+            from quizcards.checker.sandbox import limits
 
-            sweep(self.uid)
+            limits.sweep(spare.uid)  # where no pid namespace took the stragglers down
+
+    def _cleanup(self, spare: _Spare) -> None:
+        for fd in (spare.result_r,):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        folder = os.path.join(self.plan.scratch, f"check-{spare.pid}")
+        if os.path.isdir(folder):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def reap(self, block: bool = False) -> None:
-        """Collect finished children and remove their folders (off the answer path)."""
-        still: list[tuple[int, str]] = []
-        for pid, workdir in self.pending:
+        """Collect finished supervisors (off the answer path)."""
+        still: list[_Spare] = []
+        for spare in self.pending:
             try:
-                done = os.waitpid(pid, 0 if block else os.WNOHANG)[0] != 0
+                done = os.waitpid(spare.pid, 0 if block else os.WNOHANG)[0] != 0
             except ChildProcessError:
                 done = True
             if done:
-                shutil.rmtree(workdir, ignore_errors=True)
+                self._cleanup(spare)
             else:
-                still.append((pid, workdir))
+                still.append(spare)
         self.pending = still
 
     def close(self) -> None:
         if self.spare is not None:
             os.close(self.spare.job_w)  # EOF: the spare exits without running anything
-            os.close(self.spare.result_r)
-            self.pending.append((self.spare.pid, self.spare.workdir))
+            self.pending.append(self.spare)
             self.spare = None
+        for spare in self.pending:
+            self._kill(spare)
         self.reap(block=True)
+        shutil.rmtree(self.plan.scratch, ignore_errors=True)
 
 
-def _send(fd: int, verdict: dict[str, Any]) -> None:
-    data = memoryview(json.dumps(verdict, default=repr).encode() + b"\n")
+class _Late(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _NoReply(Exception):
+    pass
+
+
+def _reply(status: str, diagnosis: str) -> dict[str, Any]:
+    return {"status": status, "observation": None, "diagnosis": diagnosis}
+
+
+def _death_text(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # the supervisor itself was killed
+        return "the check was killed"
+    if code >= 128:  # the supervisor reports the check's signal as 128 + signal
+        sig = code - 128
+        if sig == signal.SIGXCPU:
+            return "the code used more than its CPU time"
+        if sig == signal.SIGKILL:
+            return "the code was killed (SIGKILL: out of memory, or it killed itself)"
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return f"the code crashed the interpreter ({name})"
+    if code == 71:
+        return "the sandbox could not be set up"
+    return f"the code ended the process (exit status {code}) before a result was reported"
+
+
+# -- the two processes of a check ------------------------------------------------------------
+def _supervise(plan: Any, uid: int | None, job_r: int, result_w: int, worker: int) -> None:
+    """The supervisor: namespaces and mounts, then the check as its child; exits with the
+    check's fate (its exit code, or 128 + the signal that killed it)."""
+    code = 71
+    try:
+        from quizcards.checker import sandbox
+        from quizcards.checker.sandbox import limits
+
+        limits.die_with_parent()
+        if os.getppid() != worker:
+            os._exit(code)
+        os.setsid()
+        limits.only_fds({job_r, result_w})
+        try:
+            workdir, state = sandbox.setup(plan, uid)
+        except BaseException as exc:
+            _send(result_w, {"ready": False, "error": f"sandbox setup failed: {exc!r}"})
+            os._exit(code)
+        pid = os.fork()
+        if pid == 0:
+            _check(plan, uid, job_r, result_w, workdir, state)  # never returns
+        os.close(job_r)
+        os.close(result_w)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        code = os.waitstatus_to_exitcode(status)
+        code = 128 - code if code < 0 else min(code, 127)
+    except BaseException:
+        pass
+    finally:
+        os._exit(code)
+
+
+def _check(plan: Any, uid: int | None, job_r: int, result_w: int, workdir: str,
+           state: dict[str, Any]) -> None:
+    """The check itself: confine, report the layers, then read the job, run it, report."""
+    code = 0
+    try:
+        from quizcards.checker import sandbox
+        from quizcards.checker.sandbox import limits
+
+        vm_base = limits.vm_size()
+        try:
+            isolation = sandbox.confine(plan, uid, workdir, state, {job_r, result_w})
+        except BaseException as exc:  # never run unconfined: report and stop
+            _send(result_w, {"ready": False, "error": f"confinement failed: {exc!r}"})
+            os._exit(72)
+        _send(result_w, {"ready": True, "isolation": isolation})
+        job = _read_job(job_r)
+        if job is None:  # the worker is gone or shutting down
+            os._exit(0)
+        limits.job_limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024),
+                          vm_base)
+        from quizcards.checker.protocol import dumps
+        from quizcards.checker.run import run
+
+        observation = run(job)
+        data = memoryview(dumps(observation))
+        while data:
+            data = data[os.write(result_w, data[:65536]):]
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _send(fd: int, obj: dict[str, Any]) -> None:
+    data = memoryview(json.dumps(obj, default=repr).encode() + b"\n")
     while data:
-        data = data[os.write(fd, data[:65536]) :]
+        data = data[os.write(fd, data[:65536]):]
 
 
 def _read_job(fd: int) -> dict[str, Any] | None:
@@ -264,31 +402,9 @@ def _read_job(fd: int) -> dict[str, Any] | None:
         if not chunk:
             break
         chunks.append(chunk)
-        if chunk.endswith(b"\n"):
-            break
     if not chunks:
         return None
     return json.loads(b"".join(chunks))
-
-
-def _limit_verdict(status: str, diagnosis: str) -> dict[str, Any]:
-    return {"status": status, "correct": False, "expected": None, "got": None,
-            "diagnosis": diagnosis, "near_miss": False, "malformed": False}
-
-
-def _death_verdict(status: int, limits: Any) -> dict[str, Any]:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU:
-            return _limit_verdict("timeout", "the code used more than its CPU time")
-        if sig == signal.SIGKILL:
-            return _limit_verdict("crashed", "the code was killed (SIGKILL: out of memory, "
-                                  "or a process it started killed it)")
-        name = signal.Signals(sig).name
-        return _limit_verdict("crashed", f"the code crashed the interpreter ({name})")
-    code = os.WEXITSTATUS(status)
-    return _limit_verdict("crashed", f"the code ended the process (exit status {code}) "
-                          "before a result was reported")
 
 
 def _write(obj: dict[str, Any]) -> None:
@@ -297,31 +413,41 @@ def _write(obj: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    from quizcards.checker import sandbox
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI's Ctrl-C is not for us
+    options = json.loads(os.environ.get("QUIZCARDS_WORKER", "{}") or "{}")
     versions = _warm()
     gc.collect()
     gc.freeze()  # keep the warm heap out of the children's copy-on-write faults
-    worker = Worker()
+    plan = sandbox.make_plan(sandbox.scratch_folder(), list(options.get("private") or []),
+                             frozenset(options.get("disable") or []))
+    worker = Worker(plan)
     worker.prepare()
-    _write({"ready": True, "versions": versions, "pid": os.getpid(),
-            "sandbox_uid": worker.uid})
+    try:
+        isolation = worker._read_ready(worker.spare).get("isolation")  # type: ignore[arg-type]
+    except _NoReply as exc:
+        isolation = {"error": str(exc)}
+        worker.spare = None
+    _write({"ready": True, "versions": versions, "pid": os.getpid(), "isolation": isolation,
+            "python_roots": list(plan.python_roots)})
     for line in sys.stdin:
         worker.reap()
         if not line.strip():
             continue
         try:
-            job = json.loads(line)
+            request = json.loads(line)
         except ValueError:
-            _write(_limit_verdict("error", "the worker got a malformed job"))
+            _write(_reply("error", "the worker got a malformed job"))
             continue
-        if job.get("op") == "ping":
+        if request.get("op") == "ping":
             _write({"pong": True})
             continue
         try:
-            verdict = worker.run(job)
+            reply = worker.run(request)
         except Exception as exc:  # the worker itself must keep serving
-            verdict = _limit_verdict("error", f"the checker failed: {exc}")
-        _write(verdict)
+            reply = _reply("error", f"the checker failed: {exc}")
+        _write(reply)
         worker.reap()
         worker.prepare()
     worker.close()

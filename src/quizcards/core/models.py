@@ -124,7 +124,8 @@ class RaisesCard(_Runs):
 
 
 class CodeCard(CardBase):
-    """The learner writes Python; it must pass `tests` or match `reference` on `inputs`."""
+    """The learner writes Python; under the card's checks (`tests`, or `entry` called on
+    `inputs`) it must give what the card's `reference` gives."""
 
     kind: Literal["code"] = Field(description="Card kind.")
     entry: str | None = Field(
@@ -137,11 +138,15 @@ class CodeCard(CardBase):
     )
     tests: str | None = Field(
         default=None,
-        description="Python run after the learner's code; asserts that must all pass.",
+        description="Checks: Python run after the solution. In each assert, the values "
+        "compared (and the arguments of a call like torch.allclose) are observed, and the "
+        "learner's must equal the reference's; lint runs the asserts as written on the "
+        "reference.",
     )
     reference: str | None = Field(
         default=None,
-        description="A reference implementation defining `entry`; compared on `inputs`.",
+        description="The card's own solution: the truth the learner's code is compared with "
+        "under the checks (required; a model `answer` serves when there is none).",
     )
     inputs: list[list[Any] | str] = Field(
         default_factory=list,
@@ -150,8 +155,15 @@ class CodeCard(CardBase):
     )
     answer: str | None = Field(
         default=None,
-        description="A model solution shown after answering; lint checks that it passes.",
+        description="A model solution shown after answering (when it differs from "
+        "`reference`); lint checks that it gives what the reference gives.",
     )
+    rtol: float | None = Field(
+        default=None, ge=0, description="Relative tolerance when comparing with the reference "
+        "(default 1e-4).")
+    atol: float | None = Field(
+        default=None, ge=0, description="Absolute tolerance when comparing with the reference "
+        "(default 1e-6).")
     timeout: float | None = Field(
         default=None, gt=0, le=60, description="Wall-clock limit in seconds (default 2)."
     )

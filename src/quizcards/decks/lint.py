@@ -6,6 +6,7 @@ of its param combinations. A deck from outside the trusted folders is reported, 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from quizcards.core.models import CardBase, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
+from quizcards.core.verdict import Verdict
 from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, load_paths
 
 if TYPE_CHECKING:
@@ -108,25 +110,54 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _judge(run: _Run, raw: dict[str, Any]) -> Problem | None:
-    card, loaded = run.card, run.loaded
-    where = " with " + ", ".join(f"{k}={v!r}" for k, v in run.values.items()) if run.values else ""
-    status = raw.get("status")
-    diagnosis = raw.get("diagnosis") or ""
-    if raw.get("malformed"):
+def _where(values: dict[str, Any]) -> str:
+    return " with " + ", ".join(f"{k}={v!r}" for k, v in values.items()) if values else ""
+
+
+def _problem(run: _Run, verdict: Verdict, fieldname: str) -> Problem | None:
+    """A positioned problem from a verdict on the card's own material, or None."""
+    loaded, card, where = run.loaded, run.card, _where(run.values)
+    if verdict.malformed:
         return loaded.problem(card.id, "answer", f"the stated answer cannot be read{where}: "
-                              f"{diagnosis}")
-    if status != "ok":
-        fieldname = "answer" if isinstance(card, CodeCard) and run.answer else "code"
-        if isinstance(card, CodeCard) and not run.answer:
-            fieldname = "reference"
-        return loaded.problem(card.id, fieldname, f"{status}{where}: {diagnosis}")
-    if run.answer is not None and not raw.get("correct"):
+                              f"{verdict.diagnosis}")
+    if verdict.status != "ok":
+        return loaded.problem(card.id, fieldname, f"{verdict.status}{where}: "
+                              f"{verdict.diagnosis}")
+    if run.answer is not None and not verdict.correct:
         return loaded.problem(
             card.id, "answer",
             f"stated answer {run.answer!r} disagrees with execution{where}: expected "
-            f"{raw.get('expected')} ({diagnosis})")
+            f"{verdict.expected} ({verdict.diagnosis})")
     return None
+
+
+def _lint_run(checker: Checker, run: _Run) -> list[Problem]:
+    """Run one card with one param combination; the problems it shows."""
+    deck, card, values, shipped = run.loaded.deck, run.card, run.values, run.loaded.shipped
+    if not isinstance(card, CodeCard):
+        verdict = checker.check(deck, card, run.answer, values=values, shipped=shipped)
+        problem = _problem(run, verdict, "code")
+        return [problem] if problem else []
+    checks = "tests" if card.tests else "inputs"
+    source = "reference" if card.reference else "answer"
+    # 1. the reference passes its own checks, as written
+    verdict = checker.verify(deck, card, values=values, shipped=shipped)
+    if verdict.status != "ok":
+        return [run.loaded.problem(card.id, source, f"{verdict.status}{_where(values)}: "
+                                   f"{verdict.diagnosis}")]
+    # 2. the checks observe something on it (the truth a learner is compared with)
+    truth = checker.check(deck, card, None, values=values, shipped=shipped)
+    if truth.status != "ok":
+        return [run.loaded.problem(card.id, checks, f"{truth.status}{_where(values)}: "
+                                   f"{truth.diagnosis}")]
+    # 3. a model answer that differs from the reference gives what the reference gives
+    if card.answer and card.reference and card.answer.strip() != card.reference.strip():
+        verdict = checker.check(deck, card, fill(card.answer, values) if values else
+                                card.answer, values=values, shipped=shipped)
+        if not verdict.correct:
+            return [run.loaded.problem(card.id, "answer", "the model answer does not match "
+                                       f"the reference{_where(values)}: {verdict.diagnosis}")]
+    return []
 
 
 class _Progress:
@@ -159,6 +190,7 @@ def lint(
     max_combos: int = 8,
     progress: bool = False,
     checker: Checker | None = None,
+    allow_weak: bool = False,
 ) -> LintReport:
     """Lint `paths`; pass a started `checker` to reuse warm workers across runs (watch)."""
     started = time.monotonic()
@@ -169,21 +201,19 @@ def lint(
         report.executed = True
         runs = _plan(result, max_combos, report)
         if runs:
-            from quizcards.checker.client import Checker, build_job
+            from quizcards.checker.client import make_checker
 
             own = checker is None
             if checker is None:
                 workers = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
-                checker = Checker(workers)
+                checker = make_checker(workers=workers, allow_weak=allow_weak)
                 checker.start()
             bar = _Progress(len(runs), progress)
             try:
-                jobs_ = [build_job(r.loaded.deck, r.card, r.answer, 0, r.values) for r in runs]
-                for i, raw in checker.map(jobs_):
+                tasks = [functools.partial(_lint_run, checker, r) for r in runs]
+                for _, problems in checker.map(tasks):
                     bar.step()
-                    problem = _judge(runs[i], raw)
-                    if problem is not None:
-                        report.problems.append(problem)
+                    report.problems.extend(problems)
             finally:
                 if own:
                     checker.close()

@@ -36,6 +36,10 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
+MAX_DECK_BYTES = 5 << 20  # a deck file larger than this is refused before it is parsed
+MAX_ALIASES = 100  # YAML alias references in one file
+MAX_EXTRA_NODES = 50_000  # nodes that aliases may add once expanded (a "billion laughs" bomb)
+MAX_DEPTH = 200  # nesting of YAML collections
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _YAML_BOOL_WORDS = ("yes", "no", "on", "off", "y", "n")
 
@@ -72,13 +76,20 @@ class LoadedDeck:
 
     deck: Deck
     path: Path
-    sha256: str
+    sha256: str  # of exactly the bytes that were parsed: trust pins this
     card_lines: dict[str, int] = field(default_factory=dict)
     field_positions: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     id_position: tuple[int, int] = (1, 1)  # where the deck's `id:` value stands
 
     def card(self, card_id: str) -> CardBase | None:
         return next((c for c in self.deck.cards if c.id == card_id), None)
+
+    @property
+    def shipped(self) -> bool:
+        """One of the decks that come with quizcards (they run wherever quizcards runs)."""
+        from quizcards import paths
+
+        return self.path.resolve().is_relative_to(paths.shipped_decks_dir().resolve())
 
     def problem(self, card_id: str, fieldname: str, message: str) -> Problem:
         """A problem positioned at one field of one card (for lint's execution step)."""
@@ -139,6 +150,7 @@ class _FileLoader:
         self.problems: list[Problem] = []
         self.deck_name = path.stem
         self.pos = _Positions("")
+        self.raw = b""  # the bytes parsed (hashed for trust)
 
     # -- reporting -------------------------------------------------------------------------
     def report(self, where: tuple[int, int], message: str, card: str | None = None) -> None:
@@ -148,10 +160,16 @@ class _FileLoader:
     # -- reading ---------------------------------------------------------------------------
     def read_text(self) -> str | None:
         try:
-            raw = self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                raw = f.read(MAX_DECK_BYTES + 1)
         except OSError as exc:
             self.report((1, 1), f"cannot read file: {exc.strerror or exc}")
             return None
+        if len(raw) > MAX_DECK_BYTES:
+            self.report((1, 1), f"file is larger than {MAX_DECK_BYTES >> 20} MiB: refused "
+                        "(split it into several decks)")
+            return None
+        self.raw = raw
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -170,6 +188,10 @@ class _FileLoader:
         try:
             node = loader.get_single_node()
             if node is None:
+                return None, None
+            bomb = _alias_problem(node)
+            if bomb is not None:
+                self.report(*bomb)
                 return None, None
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
@@ -389,13 +411,15 @@ class _FileLoader:
                                 f"correct: {letter!r} is not an option letter "
                                 f"(a-{letters[-1]})", name)
         if isinstance(card, CodeCard):
-            if not card.tests and not card.reference:
-                self.report(self.pos.at(path),
-                            "a code card needs `tests` (asserts) or `reference` with `inputs`",
-                            name)
-            if card.reference and (not card.entry or not card.inputs):
-                self.report(self.pos.at((*path, "reference")),
-                            "`reference` needs `entry` (the function name) and `inputs`", name)
+            if not card.tests and not (card.entry and card.inputs):
+                self.report(self.pos.at(path), "a code card needs checks: `tests` (asserts) or "
+                            "`entry` with `inputs`", name)
+            if not card.reference and not card.answer:
+                self.report(self.pos.at(path), "a code card needs a `reference` solution (the "
+                            "learner's code must give what it gives under the checks)", name)
+            if card.inputs and not card.entry:
+                self.report(self.pos.at((*path, "inputs")),
+                            "`inputs` needs `entry` (the function to call)", name)
 
     def report_validation(
         self, exc: ValidationError, data: Any, base: Path_, card: str | None = None
@@ -427,6 +451,53 @@ class _FileLoader:
             if isinstance(value, bool) and any(e["type"] == "string_type" for e in errs):
                 message += "; YAML reads yes/no/on/off as true/false: put it in quotes"
             self.report(self.pos.at((*base, *rel)), message, card)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_problem(root: yaml.Node) -> tuple[tuple[int, int], str] | None:
+    """A positioned refusal when aliases would blow the document up (or loop), or nesting is
+    too deep; checked on the composed graph (a depth-first walk that visits each node once),
+    before anything is built from it."""
+    def at(node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    on_path: set[int] = set()
+    size: dict[int, int] = {}  # expanded size of each finished node (capped)
+    cap = 4 * MAX_EXTRA_NODES
+    aliases = 0
+    stack: list[tuple[yaml.Node, Iterator[yaml.Node]]] = [(root, iter(_children(root)))]
+    on_path.add(id(root))
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            on_path.discard(id(node))
+            size[id(node)] = min(cap, 1 + sum(size[id(c)] for c in _children(node)))
+            continue
+        if id(child) in on_path:
+            return at(child), "a YAML alias refers to its own anchor (a recursive document)"
+        if id(child) in size:  # reached a second time: an alias
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return at(child), (f"more than {MAX_ALIASES} YAML aliases: refused before "
+                                   "anything else (a YAML bomb?)")
+            continue
+        if len(stack) > MAX_DEPTH:
+            return at(child), f"YAML nested more than {MAX_DEPTH} levels deep: refused"
+        on_path.add(id(child))
+        stack.append((child, iter(_children(child))))
+    if size[id(root)] > len(size) + MAX_EXTRA_NODES:
+        return at(root), (f"YAML aliases expand this file past {len(size) + MAX_EXTRA_NODES:,}"
+                          " values: refused before anything else (a YAML bomb?)")
+    return None
 
 
 def _data_path(data: Any, loc: Iterable[Any]) -> Path_:
@@ -492,7 +563,6 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
     deck = loader.load()
     loaded = None
     if deck is not None:
-        raw = path.read_bytes()
         names = loader._card_names
         lines = {name: loader.pos.at(("cards", i))[0] for i, name in names.items()}
         fields = {
@@ -500,9 +570,17 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
             for i, name in names.items()
             for f in ("code", "answer", "tests", "reference", "inputs", "params")
         }
-        loaded = LoadedDeck(deck, path, hashlib.sha256(raw).hexdigest(), lines, fields,
+        loaded = LoadedDeck(deck, path, hashlib.sha256(loader.raw).hexdigest(), lines, fields,
                             loader.pos.at(("id",)))
     return loaded, sorted(loader.problems)
+
+
+def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a deck that loads (read once, size and alias limits applied), or None
+    with the problems: what `quizcards trust` pins."""
+    loader = _FileLoader(path, _display(path))
+    deck = loader.load()
+    return (loader.raw if deck is not None else None), sorted(loader.problems)
 
 
 def deck_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -30,11 +30,12 @@ def _stamp(paths: list[Path]) -> dict[Path, tuple[float, int]]:
 
 
 def watch(paths: list[Path], *, execute: bool = True, max_combos: int = 8,
-          out: Callable[[str], None] = print, rounds: int | None = None) -> int:
+          out: Callable[[str], None] = print, rounds: int | None = None,
+          allow_weak: bool = False) -> int:
     """Lint now and after every change; Ctrl+C stops. `rounds` bounds the runs (tests)."""
-    from quizcards.checker.client import Checker
+    from quizcards.checker.client import make_checker
 
-    checker = Checker() if execute else None
+    checker = make_checker(allow_weak=allow_weak) if execute else None
     if checker is not None:
         checker.start()
     seen: dict[Path, tuple[float, int]] | None = None

@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
-from quizcards.checker.client import Checker
+from quizcards.checker.client import Checker, make_checker
 from quizcards.library import Library
 from quizcards.store.db import now_utc
 
@@ -77,7 +77,7 @@ class QuizcardsApp(App[None]):
         super().__init__()
         self.exam = exam
         self.library = library
-        self.checker = checker or Checker()
+        self.checker = checker or make_checker(config=library.config)
         self._own_checker = checker is None
         self.clock = clock
         self.deck_filter = list(decks)

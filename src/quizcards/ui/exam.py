@@ -46,7 +46,7 @@ class ExamPlan:
 
 def malformed(card: CardBase, text: str) -> str | None:
     """Why the answer cannot be read for this kind (checked locally, no sandbox needed)."""
-    from quizcards.checker.answers import (
+    from quizcards.checker.reader import (
         MalformedAnswer,
         parse_exception_name,
         parse_letters,
@@ -194,10 +194,12 @@ class ExamScreen(AppScreen):
             loaded, card = self._card(i)
             answer, seconds = self.answers.get(i, (None, 0.0))
             deck = loaded.deck  # type: ignore[attr-defined]
+            shipped = loaded.shipped  # type: ignore[attr-defined]
             verdict = self.qapp.checker.check(deck, card, answer, seed=self.plan.seed + i,
-                                              seconds=seconds)
+                                              seconds=seconds, shipped=shipped)
             if verdict.malformed:  # e.g. a value that does not evaluate: wrong, with the truth
-                truth = self.qapp.checker.check(deck, card, None, seed=self.plan.seed + i)
+                truth = self.qapp.checker.check(deck, card, None, seed=self.plan.seed + i,
+                                                shipped=shipped)
                 verdict.expected = truth.expected
             self.verdicts[i] = verdict
         self.post_message(Graded())

@@ -266,10 +266,13 @@ class ReviewScreen(AppScreen):
             self.session.skip(key)
             self.next_card()
             return
-        _, card = found
+        loaded, card = found
         seed = self.qapp.rng.randrange(1 << 30)
         values = draw(card.params, seed) if card.params else {}
         self.shown = Shown(key, card, seed, values, self.qapp.monotonic())
+        # the truth is computed now, while the learner reads: judging then needs no fork
+        self.qapp.checker.prefetch(loaded.deck, card, seed=seed, values=values,
+                                   shipped=loaded.shipped)
         self.verdict = None
         self.phase = "question"
         kind = card.kind  # type: ignore[attr-defined]
@@ -334,6 +337,7 @@ class ReviewScreen(AppScreen):
         loaded, card = self.qapp.library.lookup(shown.key)  # type: ignore[misc]
         revealed = isinstance(card, RecallCard) and not text.strip()
         verdict = self.qapp.checker.check(loaded.deck, card, text, seed=shown.seed,
+                                          values=shown.values, shipped=loaded.shipped,
                                           seconds=seconds, revealed=revealed)
         self.post_message(CheckDone(verdict, text, seconds))
 

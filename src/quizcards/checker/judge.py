@@ -1,0 +1,434 @@
+"""The judge: a truth (what the card's code gave, as data) and an answer -> a Verdict.
+
+Runs only on the trusted side, in a process that never ran card or learner code. Typed
+answers are read by reader.py; a code card's answer is the learner's Observation, compared
+unit by unit with the reference's. The rules for "the same value" are in rules.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from quizcards.checker.checks import Program
+from quizcards.checker.policy import opt_in_message
+from quizcards.checker.protocol import (
+    ExcInfo,
+    Observation,
+    OpaqueValue,
+    ProtocolError,
+    decode_observation,
+)
+from quizcards.checker.reader import (
+    LETTERS,
+    MalformedAnswer,
+    format_shape,
+    normalize_output,
+    parse_exception_name,
+    parse_letters,
+    parse_shape,
+    read_value,
+)
+from quizcards.checker.rules import (
+    Outcome,
+    Tolerance,
+    compare,
+    diagnose_shape,
+    kind_of,
+    render,
+    show,
+)
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard, RaisesCard, RecallCard
+from quizcards.core.verdict import Verdict
+
+SHOW_CAP = 400  # characters of expected/got shown to the learner
+CODE_TOLERANCE = Tolerance(rtol=1e-4, atol=1e-6)  # a code card's values against the reference
+_EXCEPTION_NAME = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning|Exit|Interrupt)(\(\))?$")
+
+
+@dataclass
+class Run:
+    """One run as the worker reported it: its status and, when it finished, what it saw."""
+
+    status: str  # ok | timeout | crashed | error | refused
+    observation: Observation | None = None
+    diagnosis: str = ""
+    isolation: dict[str, Any] = field(default_factory=dict)
+    elapsed_ms: float | None = None
+
+    @classmethod
+    def from_reply(cls, reply: dict[str, Any]) -> Run:
+        """Parse the worker's reply; a child's malformed Observation makes it `crashed`."""
+        status = str(reply.get("status") or "crashed")
+        isolation = reply.get("isolation")
+        run = cls(status, None, str(reply.get("diagnosis") or ""),
+                  isolation if isinstance(isolation, dict) else {}, reply.get("elapsed_ms"))
+        text = reply.get("observation")
+        if status == "ok":
+            if not isinstance(text, str):
+                return cls("crashed", None, "the check sent no result", run.isolation)
+            try:
+                run.observation = decode_observation(text)
+            except ProtocolError as exc:
+                run.status = "crashed"
+                run.diagnosis = f"the check's result was malformed ({exc})"
+        return run
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHOW_CAP else text[: SHOW_CAP - 3] + "..."
+
+
+def is_memory(exc: ExcInfo) -> bool:
+    if exc.type == "MemoryError" or "MemoryError" in exc.bases:
+        return True
+    return exc.type == "RuntimeError" and any(
+        s in exc.message for s in ("can't allocate memory", "not enough memory",
+                                   "DefaultCPUAllocator"))
+
+
+def _verdict(kind: str, run: Run | None = None, **fields: Any) -> Verdict:
+    verdict = Verdict(kind, **fields)
+    if run is not None:
+        verdict.elapsed_ms = run.elapsed_ms
+        if run.isolation:
+            verdict.extra["isolation"] = run.isolation
+        if run.observation is not None:
+            verdict.extra["child_ms"] = run.observation.ms
+    return verdict
+
+
+def _malformed(kind: str, message: str) -> Verdict:
+    return Verdict(kind, status="error", malformed=True, diagnosis=message)
+
+
+def _run_failed(kind: str, run: Run, whose: str = "the card's code") -> Verdict | None:
+    """A verdict when the run itself did not give a usable truth, else None."""
+    if run.status in ("timeout", "crashed"):
+        return _verdict(kind, run, status=run.status, diagnosis=run.diagnosis)
+    if run.status == "refused":  # a layer is missing and the deck is not a shipped one
+        return _verdict(kind, run, status="error", diagnosis=opt_in_message(run.isolation))
+    if run.status != "ok" or run.observation is None:
+        return _verdict(kind, run, status="error", diagnosis=run.diagnosis or "not run")
+    obs = run.observation
+    if obs.stdout_cut:
+        return _verdict(kind, run, status="crashed",
+                        diagnosis=f"{whose} printed more than 1024 KiB")
+    return None
+
+
+def _card_raised(kind: str, run: Run, exc: ExcInfo, whose: str = "the card's code") -> Verdict:
+    where = {"setup": "the deck's setup", "code": whose, "check": whose}[exc.phase]
+    if is_memory(exc):
+        return _verdict(kind, run, status="memory",
+                        diagnosis=f"{where} ran out of memory ({exc.line_text})")
+    line = f" (line {exc.line})" if exc.line else ""
+    return _verdict(kind, run, status="error", diagnosis=f"{where} raised {exc.line_text}{line}")
+
+
+# -- typed answers ---------------------------------------------------------------------------
+def truth_only(card: CardBase, run: Run) -> Verdict:
+    """A verdict that only states the truth (no answer): for lint, export and exam reports."""
+    kind: str = card.kind  # type: ignore[attr-defined]
+    failed = _run_failed(kind, run)
+    if failed is not None:
+        return failed
+    obs = run.observation
+    assert obs is not None
+    if kind == "raises":
+        return _verdict(kind, run, expected=obs.raised.type if obs.raised else "none",
+                        diagnosis=obs.raised.line_text if obs.raised else "it runs without "
+                        "raising")
+    if obs.raised is not None:
+        return _card_raised(kind, run, obs.raised)
+    if kind == "output":
+        return _verdict(kind, run, expected=_short(normalize_output(obs.stdout)))
+    problem = _needs_result(kind, run)
+    if problem is not None:
+        return problem
+    if kind == "shape":
+        return _verdict(kind, run, expected=format_shape(obs.shape or ()))
+    if isinstance(obs.result, OpaqueValue):
+        return _verdict(kind, run, status="error", diagnosis="the card's `result` is not a "
+                        f"value a learner can type ({kind_of(obs.result)}): set it to data")
+    return _verdict(kind, run, expected=_short(show(obs.result)))
+
+
+def _needs_result(kind: str, run: Run) -> Verdict | None:
+    obs = run.observation
+    assert obs is not None
+    if not obs.has_result:
+        return _verdict(kind, run, status="error", diagnosis="the card's code must set `result`")
+    if kind == "shape" and obs.shape is None:
+        return _verdict(kind, run, status="error", diagnosis="the card's code must set `result` "
+                        f"to a tensor or array (got {obs.result_type})")
+    return None
+
+
+def judge_typed(card: CardBase, truth: Callable[[], Run], answer: str) -> Verdict:
+    """A typed answer (shape, value, output, raises) against the truth the card's code gave.
+    The answer is read first: an unreadable one needs no truth at all."""
+    kind: str = card.kind  # type: ignore[attr-defined]
+    judge = {"shape": _shape, "value": _value, "output": _output, "raises": _raises}[kind]
+    return judge(card, truth, answer)
+
+
+def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
+    try:
+        got = parse_shape(answer)
+    except MalformedAnswer as exc:
+        return _malformed("shape", str(exc))
+    run = truth_of()
+    truth = truth_only(card, run)
+    if truth.status != "ok":
+        return truth
+    obs = run.observation
+    assert obs is not None and obs.shape is not None
+    outcome = diagnose_shape(obs.shape, got)
+    return _finish("shape", run, truth.expected, format_shape(got), outcome)
+
+
+def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
+    text = answer.strip()
+    if _EXCEPTION_NAME.match(text):
+        run = truth_of()
+        truth = truth_only(card, run)
+        if truth.status != "ok":
+            return truth
+        name = text.removesuffix("()").rsplit(".", 1)[-1]
+        return _verdict("value", run, expected=truth.expected, got=name,
+                        diagnosis=f"no exception: you expected {name}, but the code runs and "
+                        f"gives {truth.expected}")
+    try:
+        got = read_value(answer)
+    except MalformedAnswer as exc:
+        return _malformed("value", str(exc))
+    run = truth_of()
+    truth = truth_only(card, run)
+    if truth.status != "ok":
+        return truth
+    obs = run.observation
+    assert obs is not None
+    tol = Tolerance(getattr(card, "rtol", 1e-3), getattr(card, "atol", 1e-5),
+                    getattr(card, "check_dtype", False))
+    outcome = compare(obs.result, got, tol)
+    return _finish("value", run, truth.expected, _short(show(got)), outcome)
+
+
+def _output(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
+    run = truth_of()
+    truth = truth_only(card, run)
+    if truth.status != "ok":
+        return truth
+    obs = run.observation
+    assert obs is not None
+    expected = normalize_output(obs.stdout)
+    got = normalize_output(answer)
+    if got == expected:
+        return _finish("output", run, _short(expected), _short(got), Outcome(True))
+    diagnosis, near = _output_diff(expected, got)
+    return _finish("output", run, _short(expected), _short(got), Outcome(False, diagnosis, near))
+
+
+def _output_diff(truth: str, got: str) -> tuple[str, bool]:
+    t_lines, g_lines = truth.split("\n"), got.split("\n")
+    if " ".join(truth.split()) == " ".join(got.split()):
+        return "same words, different spacing or line breaks", True
+    for i, (t, g) in enumerate(zip(t_lines, g_lines, strict=False), start=1):
+        if t != g:
+            near = len(t_lines) > 1 and len(t_lines) == len(g_lines)
+            return f"line {i} differs: expected {t[:120]!r}, got {g[:120]!r}", near
+    if len(t_lines) != len(g_lines):
+        return f"expected {len(t_lines)} lines, got {len(g_lines)}", True
+    return "output differs", False
+
+
+def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
+    try:
+        named = parse_exception_name(answer)
+    except MalformedAnswer as exc:
+        return _malformed("raises", str(exc))
+    run = truth_of()
+    failed = _run_failed("raises", run)
+    if failed is not None:
+        return failed
+    obs = run.observation
+    assert obs is not None
+    error = obs.raised
+    accept = list(card.accept) if isinstance(card, RaisesCard) else []
+    if error is not None and error.phase == "setup":
+        return _card_raised("raises", run, error)
+    if error is not None and is_memory(error) and "MemoryError" not in accept:
+        return _card_raised("raises", run, error)
+    raised = error.type if error is not None else None
+    expected = raised or "none"
+    detail = error.line_text if error is not None else "it runs without raising"
+    accepted = {raised, *accept}
+    correct = named in accepted if raised is not None else named is None
+    if correct:
+        return _finish("raises", run, expected, named or "none", Outcome(True, detail))
+    if error is None:
+        return _finish("raises", run, expected, named or "none",
+                       Outcome(False, f"the code does not raise; you said {named}"))
+    if named is None:
+        return _finish("raises", run, expected, "none", Outcome(False, f"it raises {detail}"))
+    near = named in error.bases
+    extra = f" ({named} is a base class of it)" if near else ""
+    return _finish("raises", run, expected, named, Outcome(False, f"it raises {detail}{extra}",
+                                                          near))
+
+
+def _finish(kind: str, run: Run, expected: str | None, got: str, outcome: Outcome) -> Verdict:
+    return _verdict(kind, run, correct=outcome.correct, expected=expected, got=got,
+                    diagnosis=outcome.diagnosis, near_miss=outcome.near_miss)
+
+
+# -- choice and recall (no code at all) ------------------------------------------------------
+def judge_choice(card: ChoiceCard, answer: str) -> Verdict:
+    want = frozenset(c.lower() for c in card.correct)
+    expected = ", ".join(sorted(want))
+    try:
+        got = parse_letters(answer, len(card.options))
+    except MalformedAnswer as exc:
+        verdict = _malformed("choice", str(exc))
+        verdict.expected = expected
+        return verdict
+    if got == want:
+        return Verdict("choice", correct=True, expected=expected, got=", ".join(sorted(got)))
+    missed, wrong = sorted(want - got), sorted(got - want)
+    parts = []
+    if missed:
+        parts.append("missed " + ", ".join(f"{m}) {card.options[LETTERS.index(m)]}"
+                                           for m in missed))
+    if wrong:
+        parts.append("not " + ", ".join(f"{w}) {card.options[LETTERS.index(w)]}"
+                                        for w in wrong))
+    near = len(want) > 1 and len(missed) + len(wrong) == 1
+    return Verdict("choice", expected=expected, got=", ".join(sorted(got)),
+                   diagnosis="; ".join(parts), near_miss=near)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def judge_recall(card: RecallCard, answer: str) -> Verdict:
+    """Self-graded. An exact (word-for-word) match counts as right; anything else is shown
+    beside the model answer for the learner to judge."""
+    typed = answer.strip()
+    if not typed:
+        return Verdict("recall", expected=card.answer, got="", diagnosis="revealed")
+    same = _words(typed) == _words(card.answer)
+    return Verdict("recall", correct=same, expected=card.answer, got=typed,
+                   diagnosis="" if same else "self-graded: compare with the model answer")
+
+
+# -- code cards ------------------------------------------------------------------------------
+def reference_problem(card: CodeCard, ref: Run, program: Program) -> Verdict | None:
+    """Why the reference run gives no truth to compare with (the card's fault), or None."""
+    failed = _run_failed("code", ref, "the card's reference")
+    if failed is not None:
+        failed.diagnosis = f"the card's reference: {failed.diagnosis}"
+        return failed
+    obs = ref.observation
+    assert obs is not None
+    if obs.syntax is not None:
+        return _verdict("code", ref, status="error", diagnosis=f"the card's reference does not "
+                        f"compile: line {obs.syntax.line}: {obs.syntax.message}")
+    if obs.raised is not None:
+        return _card_raised("code", ref, obs.raised, "the card's reference")
+    if obs.stopped is not None:
+        return _verdict("code", ref, status="error", diagnosis="the card's checks fail on its "
+                        f"reference: {_stopped_text(obs.stopped, program)}")
+    for unit in obs.units:
+        if unit.raised is not None:
+            label = _unit_label(unit.key, program, unit.args)
+            what = (f"the card's reference {label}" if program.entry is not None else
+                    f"the card's checks fail on its reference: {label}")
+            return _verdict("code", ref, status="error",
+                            diagnosis=f"{what} raised {unit.raised.line_text}")
+    return None
+
+
+def _stopped_text(exc: ExcInfo, program: Program) -> str:
+    where = f"line {exc.line}" if exc.line else "a check"
+    source = next((s["src"] for s in program.statements if s["line"] == exc.line), "")
+    first = source.splitlines()[0] if source else ""
+    shown = f" `{first[:100]}`" if first and not first.startswith("__qc_") else ""
+    return f"{where}{shown} raised {exc.line_text}"
+
+
+def _unit_label(key: str, program: Program, args: tuple[Any, ...] | None) -> str:
+    info = program.units.get(key)
+    if program.entry is not None:
+        shown = ", ".join(render(a, 40) for a in args or ())
+        return f"{program.entry}({shown})"
+    if info is None:
+        return key
+    return f"line {info.line}: `{info.source}`"
+
+
+def judge_code(card: CodeCard, program: Program, ref: Run, mine: Run) -> Verdict:
+    """The learner's observations against the reference's, one unit at a time."""
+    problem = reference_problem(card, ref, program)
+    if problem is not None:
+        return problem
+    failed = _run_failed("code", mine, "your code")
+    if failed is not None:
+        return failed
+    obs, truth = mine.observation, ref.observation
+    assert obs is not None and truth is not None
+    n = len(truth.units)
+    expected = f"matches the reference on {n} checks"
+    if obs.syntax is not None:
+        return _malformed("code", f"syntax error in your code, line {obs.syntax.line}: "
+                          f"{obs.syntax.message}")
+    if obs.raised is not None:
+        if is_memory(obs.raised):
+            return _verdict("code", mine, status="memory", diagnosis="your code ran out of memory")
+        where = "the deck's setup" if obs.raised.phase == "setup" else "your code"
+        return _verdict("code", mine, expected=expected, got=obs.raised.line_text,
+                        diagnosis=f"{where} raised {obs.raised.line_text}")
+    tol = Tolerance(CODE_TOLERANCE.rtol if card.rtol is None else card.rtol,
+                    CODE_TOLERANCE.atol if card.atol is None else card.atol)
+    for i, want in enumerate(truth.units):
+        label = _unit_label(want.key, program, want.args)
+        if i >= len(obs.units):
+            if obs.stopped is not None:
+                return _code_wrong(mine, expected, obs.stopped.line_text,
+                                   _stopped_text(obs.stopped, program), obs.stopped)
+            return _code_wrong(mine, expected, "fewer checks ran",
+                               f"{label}: never reached (your code stopped the checks early)")
+        got = obs.units[i]
+        if got.key != want.key:
+            return _code_wrong(mine, expected, "different checks ran",
+                               f"{label}: your code ran the checks in another order")
+        if got.raised is not None:
+            if is_memory(got.raised):
+                return _verdict("code", mine, status="memory",
+                                diagnosis=f"{label}: your code ran out of memory")
+            if program.entry is not None and got.raised.type in ("KeyError", "NameError") and (
+                program.entry in got.raised.message
+            ):
+                return _code_wrong(mine, expected, "no such function",
+                                   f"define a function named `{program.entry}`")
+            return _code_wrong(mine, expected, got.raised.line_text,
+                               f"{label} raised {got.raised.line_text}")
+        outcome = compare(want.value, got.value, tol)
+        if not outcome.correct:
+            return _verdict("code", mine, expected=_short(show(want.value)),
+                            got=_short(show(got.value)), near_miss=outcome.near_miss,
+                            diagnosis=f"{label}: {outcome.diagnosis}")
+    if len(obs.units) > n or obs.stopped is not None:
+        return _code_wrong(mine, expected, "more checks ran than the reference's",
+                           "your code changed how the checks ran")
+    return _verdict("code", mine, correct=True, expected=expected, got=f"matches on {n} checks")
+
+
+def _code_wrong(run: Run, expected: str, got: str, diagnosis: str,
+                exc: ExcInfo | None = None) -> Verdict:
+    if exc is not None and is_memory(exc):
+        return _verdict("code", run, status="memory", diagnosis="your code ran out of memory")
+    return _verdict("code", run, expected=expected, got=_short(got), diagnosis=diagnosis)

@@ -1,0 +1,148 @@
+"""Attacks through the deck file itself: YAML bombs and oversized files are refused before
+anything else (trust included), and trust cannot be raced: it pins the bytes that were
+parsed, never a second read of the file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from quizcards.checker import trust
+from quizcards.decks.loader import MAX_DECK_BYTES, load_file
+
+LOLS = ", ".join(['"lol"'] * 9)
+BOMB = "id: bomb\ntitle: &a [" + LOLS + "]\n" + "".join(
+    f"t{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True)) + "cards: []\n"
+
+
+def _deck(tmp_path: Path, text: str, name: str = "deck.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = ("id: fine\ntitle: Fine\nsetup: &s |\n  import torch\ncards:\n"
+        "  - id: one\n    kind: value\n    prompt: '1 + 1?'\n    code: result = 1 + 1\n")
+
+
+def test_the_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
+    path = _deck(tmp_path, BOMB)
+    assert len(BOMB) < 600  # the size of the one that took 10 GiB and 2 minutes
+    tracemalloc.start()
+    started = time.monotonic()
+    loaded, problems = load_file(path)
+    took = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert loaded is None and took < 1.0 and peak < 100 << 20
+    assert len(problems) == 1 and "a YAML bomb?" in problems[0].message
+    assert (problems[0].line, problems[0].col) == (1, 1)
+
+
+def test_lint_refuses_the_bomb_before_anything_else(tmp_path: Path) -> None:
+    path = _deck(tmp_path, BOMB)
+    started = time.monotonic()
+    # the command in a fresh interpreter that reports its own peak memory as it exits
+    # (VmHWM: ru_maxrss would carry the forking parent's peak across exec)
+    runner = ("import runpy, sys\nsys.argv = ['quizcards', 'lint', '--no-exec', "
+              f"{str(path)!r}]\ntry:\n    runpy.run_module('quizcards', run_name='__main__')\n"
+              "finally:\n    hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]"
+              "\n    print('peak', hwm, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True,
+                         timeout=60)
+    took = time.monotonic() - started
+    peak_kib = int(out.stderr.split("peak")[-1])
+    assert out.returncode == 1 and "a YAML bomb?" in out.stdout
+    assert took < 10  # interpreter start included; the refusal itself is milliseconds
+    assert peak_kib < 100 << 10  # 100 MiB, the whole process
+
+
+@pytest.mark.parametrize("text,message", [
+    ("id: x\ntitle: &t [1, *t]\ncards: []\n", "refers to its own anchor"),
+    ("id: x\ntitle: " + "[" * 300 + "]" * 300 + "\ncards: []\n", "nested more than 200"),
+    ("id: x\ntitle: &t x\nlist: [" + ", ".join(["*t"] * 150) + "]\ncards: []\n",
+     "more than 100 YAML aliases"),
+])
+def test_other_yaml_shapes_that_blow_up_are_refused(tmp_path: Path, text: str,
+                                                    message: str) -> None:
+    loaded, problems = load_file(_deck(tmp_path, text))
+    assert loaded is None and any(message in p.message for p in problems), problems
+
+
+def test_ordinary_aliases_still_work(tmp_path: Path) -> None:
+    loaded, problems = load_file(_deck(tmp_path, GOOD))
+    assert loaded is not None and problems == []
+
+
+def test_a_deck_over_5_mib_is_refused_unread(tmp_path: Path) -> None:
+    at_limit = GOOD + "#" * (MAX_DECK_BYTES - len(GOOD) - 1) + "\n"
+    assert load_file(_deck(tmp_path, at_limit, "ok.yaml"))[0] is not None
+    loaded, problems = load_file(_deck(tmp_path, at_limit + "#", "big.yaml"))
+    assert loaded is None and "larger than 5 MiB" in problems[0].message
+
+
+def test_trust_refuses_a_bomb_before_it_is_asked(tmp_path: Path) -> None:
+    path = _deck(tmp_path, BOMB)
+    out = subprocess.run([sys.executable, "-m", "quizcards", "trust", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "a YAML bomb?" in out.stderr
+    assert not (Path(os.environ["QUIZCARDS_HOME"]) / "config" / "trusted.json").exists()
+
+
+EVIL = GOOD.replace("result = 1 + 1", "import os; result = os.getuid()")
+
+
+def test_trust_pins_the_bytes_that_were_parsed_not_a_second_read(tmp_path: Path) -> None:
+    """A file that reads one way and then another (a FIFO fed by a writer that swaps
+    contents) must not borrow the trust of the content it shows the second time."""
+    fifo = tmp_path / "deck.yaml"
+    trust.trust(fifo, GOOD.encode())  # the user read and trusted GOOD at this path
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        for text in (EVIL, GOOD):  # each open of the file reads the next content
+            with open(fifo, "w") as f:
+                f.write(text)
+            time.sleep(0.3)  # the reader sees EOF before the next content is offered
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    loaded, _ = load_file(fifo)
+    assert loaded is not None and "os.getuid" in loaded.deck.cards[0].code  # type: ignore[attr-defined]
+    assert not trust.is_trusted(fifo, loaded.sha256)  # EVIL was parsed: not trusted
+    time.sleep(0.4)
+    drain = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # release a writer still waiting
+    thread.join(timeout=5)
+    os.close(drain)
+
+
+def test_trust_follows_the_content(tmp_path: Path) -> None:
+    path = _deck(tmp_path, GOOD)
+    out = subprocess.run([sys.executable, "-m", "quizcards", "trust", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    loaded, _ = load_file(path)
+    assert loaded is not None and trust.is_trusted(path, loaded.sha256)
+    path.write_text(EVIL)
+    loaded, _ = load_file(path)
+    assert loaded is not None and not trust.is_trusted(path, loaded.sha256)
+
+
+def test_a_symlink_in_a_trusted_folder_does_not_lend_its_trust(tmp_path: Path) -> None:
+    folder = Path(os.environ["QUIZCARDS_HOME"]) / "data" / "decks"
+    folder.mkdir(parents=True)
+    outside = _deck(tmp_path, EVIL)
+    (folder / "link.yaml").symlink_to(outside)
+    loaded, _ = load_file(folder / "link.yaml")
+    assert loaded is not None and not trust.is_trusted(folder / "link.yaml", loaded.sha256)
+    own = _deck(folder, GOOD, "own.yaml")
+    loaded, _ = load_file(own)
+    assert loaded is not None and trust.is_trusted(own, loaded.sha256)
