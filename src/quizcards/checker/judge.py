@@ -175,13 +175,18 @@ def judge_typed(card: CardBase, truth: Callable[[], Run], answer: str) -> Verdic
     return judge(card, truth, answer)
 
 
+def _with_truth(card: CardBase, truth_of: Callable[[], Run]) -> tuple[Run, Verdict]:
+    """The run that gives the truth, and the truth as a verdict (its status says if usable)."""
+    run = truth_of()
+    return run, truth_only(card, run)
+
+
 def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     try:
         got = parse_shape(answer)
     except MalformedAnswer as exc:
         return _malformed("shape", str(exc))
-    run = truth_of()
-    truth = truth_only(card, run)
+    run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
     obs = run.observation
@@ -193,8 +198,7 @@ def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
 def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     text = answer.strip()
     if _EXCEPTION_NAME.match(text):
-        run = truth_of()
-        truth = truth_only(card, run)
+        run, truth = _with_truth(card, truth_of)
         if truth.status != "ok":
             return truth
         name = text.removesuffix("()").rsplit(".", 1)[-1]
@@ -205,8 +209,7 @@ def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
         got = read_value(answer)
     except MalformedAnswer as exc:
         return _malformed("value", str(exc))
-    run = truth_of()
-    truth = truth_only(card, run)
+    run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
     obs = run.observation
@@ -218,8 +221,7 @@ def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
 
 
 def _output(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
-    run = truth_of()
-    truth = truth_only(card, run)
+    run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
     obs = run.observation

@@ -101,11 +101,19 @@ def setup(plan: Plan, uid: int | None) -> tuple[str, dict[str, Any]]:
         state.setdefault("user_ns", False)
     owner = uid if uid is not None else os.geteuid()
     if state.get("mount_ns") is True:
-        try:
-            state["hidden"] = namespaces.hide(plan.masks, plan.python_roots)
-            return namespaces.private_tmp(owner, plan.python_roots), state
+        try:  # the check's own folder first: once /tmp is covered there is no going back
+            workdir = namespaces.private_tmp(owner, plan.python_roots)
         except OSError as exc:
             state["mount_ns"] = f"mounts refused ({exc.strerror or exc})"
+        else:
+            for step, name in ((namespaces.private_shm, "/dev/shm"),
+                               (lambda: namespaces.hide(plan.masks, plan.python_roots),
+                                "hiding the homes")):
+                try:
+                    step()
+                except OSError as exc:  # the rest still holds: say what did not
+                    state["mount_ns"] = f"partly: {name} refused ({exc.strerror or exc})"
+            return workdir, state
     workdir = os.path.join(plan.scratch, f"check-{os.getpid()}")
     os.mkdir(workdir, 0o700)
     if uid is not None:

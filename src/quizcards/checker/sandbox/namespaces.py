@@ -141,12 +141,15 @@ def hide(masks: Iterable[str], keep: Iterable[str]) -> list[str]:
     return hidden
 
 
-def private_tmp(owner: int, keep: Iterable[str]) -> str:
-    """Fresh tmpfs on /tmp and /dev/shm; returns the check's folder in /tmp (0700, owner's)."""
-    _cover("/tmp", sorted(set(keep)), f"size={TMPFS_SIZE},mode=755")
+def private_shm() -> None:
     if os.path.isdir("/dev/shm"):
         mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
               f"size={TMPFS_SIZE},mode=1777")
+
+
+def private_tmp(owner: int, keep: Iterable[str]) -> str:
+    """A fresh tmpfs on /tmp; returns the check's folder in it (0700, the owner's)."""
+    _cover("/tmp", sorted(set(keep)), f"size={TMPFS_SIZE},mode=755")
     workdir = "/tmp/check"
     os.mkdir(workdir, 0o700)
     if os.geteuid() == 0 and owner != 0:
