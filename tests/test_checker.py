@@ -39,16 +39,16 @@ def test_scalar_shape(checker: Checker) -> None:
     assert v.correct and v.expected == "()"
 
 
-@pytest.mark.parametrize("answer,diagnosis", [
-    ("(4, 3)", "right dims, wrong order"),
-    ("(3, 6, 4)", "rank differs: expected 2 dims; dim 1 (size 6) is reduced away"),
-    ("(3, 1, 4)", "an extra size-1 dim at 1"),
-    ("(3, 5)", "dim 1 is 4, not 5"),
+@pytest.mark.parametrize("answer,diagnosis,grade", [
+    ("(4, 3)", "right dims, wrong order", 2),
+    ("(3, 6, 4)", "rank differs: expected 2 dims; dim 1 (size 6) is reduced away", 1),
+    ("(3, 1, 4)", "an extra size-1 dim at 1", 2),
+    ("(3, 5)", "dim 1 is 4, not 5", 2),
 ])
-def test_shape_diagnoses(checker: Checker, answer: str, diagnosis: str) -> None:
+def test_shape_diagnoses(checker: Checker, answer: str, diagnosis: str, grade: int) -> None:
     v = check(checker, MAX, answer)
     assert not v.correct and v.diagnosis.startswith(diagnosis)
-    assert v.suggested_grade == 2  # a near miss
+    assert v.suggested_grade == grade  # 2 for a near miss
 
 
 def test_malformed_answer_is_not_graded(checker: Checker) -> None:
@@ -77,7 +77,8 @@ VALUE_CASES = [
     ("result = torch.tensor(float('nan'))", "nan", True),
     ("result = torch.tensor(float('-inf'))", "float('-inf')", True),
     ("result = torch.tensor([1., float('inf')])", "tensor([1., inf])", True),
-    ("result = torch.tensor([0.2689, 0.7311])", "tensor([0.27, 0.73])", False),
+    ("result = torch.tensor([0.2689, 0.7311])", "tensor([0.27, 0.73])", True),
+    ("result = torch.tensor([0.2689, 0.7311])", "tensor([0.3, 0.7])", False),
     ("result = torch.randn(2, 2).max(dim=1)", "(torch.tensor([1.5410, 0.5684]), tensor([0, 1]))",
      True),
     ("result = 'abc'", "'abc'", True),
@@ -101,9 +102,13 @@ def test_value_dtype_only_when_asked(checker: Checker) -> None:
 def test_value_tolerance_per_card(checker: Checker) -> None:
     c = card("value", code="result = math.pi", rtol=0.01)
     assert check(checker, c, "3.14").correct
-    c = card("value", code="result = math.pi", rtol=0, atol=1e-9)
+    c = card("value", code="result = math.pi", rtol=0, atol=1e-9, decimals=4)
     v = check(checker, c, "3.14")
-    assert not v.correct and v.near_miss and "off by" in v.diagnosis
+    assert not v.correct and v.near_miss
+    assert v.diagnosis == "right to 2 decimals, the card wants 4"
+    assert check(checker, c, "3.1416").correct
+    v = check(checker, c, "3.1415")
+    assert not v.correct and "off by" in v.diagnosis
 
 
 def test_value_where_the_learner_expected_an_exception(checker: Checker) -> None:

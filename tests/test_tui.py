@@ -382,3 +382,31 @@ async def test_the_truth_is_computed_while_the_card_is_read(tmp_path: Path) -> N
             assert "✓ right" in str(app.screen.query_one("#feedback").render())
             assert runs == ["card"]  # judging needed no fork
             await pilot.press("ctrl+q")
+
+
+async def test_the_hint_says_how_precise_a_number_must_be(tmp_path: Path) -> None:
+    deck = tmp_path / "p.yaml"
+    deck.write_text("id: p\ntitle: P\nsetup: import torch\ncards:\n"
+                    "  - id: soft\n    kind: value\n    prompt: softmax of [1., 2.]?\n"
+                    "    decimals: 3\n    code: result = torch.tensor([1., 2.]).softmax(0)\n"
+                    "  - id: whole\n    kind: value\n    prompt: 2 + 2?\n    code: result = 4\n")
+    lib = Library.open([deck], db_path=tmp_path / "db.sqlite3")
+    with Checker() as checker:
+        app = create_app(lib, checker, clock=lambda: NOW, start_review=True)
+        async with app.run_test(size=SIZE) as pilot:
+            hint = ""
+            for _ in range(200):
+                await pilot.pause(0.05)
+                hint = str(app.screen.query_one("#hint").render())
+                if "decimals" in hint:
+                    break
+            assert hint.endswith("; numbers to 3 decimals")
+            await pilot.press(*"[0.27, 0.73]", "enter")
+            await wait_for_feedback(pilot, app)
+            feedback = str(app.screen.query_one("#feedback").render())
+            assert "right to 2 decimals, the card wants 3" in feedback
+            await pilot.press("enter")
+            for _ in range(40):
+                await pilot.pause(0.05)
+            assert "decimals" not in str(app.screen.query_one("#hint").render())  # 4: whole
+            await pilot.press("ctrl+q")

@@ -50,16 +50,24 @@ def show_card(card: CardBase, values: dict[str, object], out: Callable[[str], No
 
 
 def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None]) -> None:
-    mark = "✓ right" if verdict.correct else "✗ wrong"
-    if verdict.status != "ok":
-        mark += f" [{verdict.status}]"
-    out(mark)
-    if verdict.expected is not None:
-        out(f"  expected: {verdict.expected}")
-    if verdict.got:
-        out(f"  got:      {verdict.got}")
-    if verdict.diagnosis and verdict.diagnosis != "revealed":
-        out(f"  {verdict.diagnosis}")
+    if verdict.self_graded:  # recall: side by side, never marked wrong
+        out("model answer:" if not verdict.got else "compare, then grade yourself:")
+        out(f"  model: {verdict.expected}")
+        if verdict.got:
+            out(f"  yours: {verdict.got}")
+            if not verdict.correct:
+                out(f"  {verdict.diagnosis}")
+    else:
+        mark = "✓ right" if verdict.correct else "✗ wrong"
+        if verdict.status != "ok":
+            mark += f" [{verdict.status}]"
+        out(mark)
+        if verdict.expected is not None:
+            out(f"  expected: {verdict.expected}")
+        if verdict.got:
+            out(f"  got:      {verdict.got}")
+        if verdict.diagnosis:
+            out(f"  {verdict.diagnosis}")
     if card.explain:
         out(f"  why: {card.explain.strip()}")
     if card.source:
@@ -119,7 +127,9 @@ def run(library: Library, session: Session, checker: Checker,
                 out(f"  {verdict.diagnosis} - try again")
                 continue
             show_verdict(card, verdict, out)
-            grade = _ask_grade(verdict.suggested_grade, ask, out)
+            hint = verdict.suggested_grade
+            grade = _ask_grade(None if verdict.self_graded else hint, ask, out,
+                               hint if verdict.self_graded and verdict.got else None)
             if grade is None:
                 return session.answered
             recorded = library.store.record(Answer(
@@ -135,14 +145,20 @@ def run(library: Library, session: Session, checker: Checker,
     return session.answered
 
 
-def _ask_grade(suggested: int, ask: Callable[[str], str], out: Callable[[str], None]
-               ) -> int | None:
+def _ask_grade(suggested: int | None, ask: Callable[[str], str],
+               out: Callable[[str], None], hint: int | None = None) -> int | None:
+    """A grade 0-5; Enter takes the suggestion, where there is one (self-graded cards have
+    none: only a hint)."""
+    if suggested is not None:
+        question = f"grade 0-5 [Enter = {suggested}]: "
+    else:
+        question = f"grade yourself 0-5{f' (hint: {hint})' if hint is not None else ''}: "
     while True:
-        text = _read(f"grade 0-5 [Enter = {suggested}]: ", ask)
+        text = _read(question, ask)
         if text is None:
             return None
         text = text.strip()
-        if text == "":
+        if text == "" and suggested is not None:
             return suggested
         if text in {"0", "1", "2", "3", "4", "5"}:
             return int(text)

@@ -456,9 +456,10 @@ class Checker:
             except ChecksError as exc:
                 verdict = Verdict(kind, status="error", diagnosis=str(exc))
         verdict.params = values
+        coverage = verdict.extra.get("coverage") if verdict.self_graded else None
         verdict.suggested_grade = suggest_grade(GradeInput(
             kind=kind, correct=verdict.correct, near_miss=verdict.near_miss, seconds=seconds,
-            revealed=revealed))
+            revealed=revealed, coverage=coverage))
         return verdict
 
     def _judge(self, deck: Deck, card: CardBase, answer: str | None, seed: int,

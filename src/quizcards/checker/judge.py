@@ -7,6 +7,7 @@ unit by unit with the reference's. The rules for "the same value" are in rules.p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,9 +17,11 @@ from quizcards.checker.checks import Program
 from quizcards.checker.policy import opt_in_message
 from quizcards.checker.protocol import (
     ExcInfo,
+    NamedValue,
     Observation,
     OpaqueValue,
     ProtocolError,
+    TensorValue,
     decode_observation,
 )
 from quizcards.checker.reader import (
@@ -35,6 +38,8 @@ from quizcards.checker.rules import (
     Outcome,
     Tolerance,
     compare,
+    compare_exception,
+    compare_output,
     diagnose_shape,
     kind_of,
     render,
@@ -156,6 +161,21 @@ def truth_only(card: CardBase, run: Run) -> Verdict:
     return _verdict(kind, run, expected=_short(show(obs.result)))
 
 
+def has_fractions(value: Any) -> bool:
+    """Does the value hold a number that is not whole (so how precisely to type it matters)?"""
+    if isinstance(value, float):
+        return math.isfinite(value) and value != int(value)
+    if isinstance(value, TensorValue):
+        return any(has_fractions(v) for v in value.values or ())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(has_fractions(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_fractions(v) for v in value.values())
+    if isinstance(value, NamedValue):
+        return any(has_fractions(v) for v in value.items)
+    return False
+
+
 def _needs_result(kind: str, run: Run) -> Verdict | None:
     obs = run.observation
     assert obs is not None
@@ -215,7 +235,7 @@ def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     obs = run.observation
     assert obs is not None
     tol = Tolerance(getattr(card, "rtol", 1e-3), getattr(card, "atol", 1e-5),
-                    getattr(card, "check_dtype", False))
+                    getattr(card, "check_dtype", False), getattr(card, "decimals", 2))
     outcome = compare(obs.result, got, tol)
     return _finish("value", run, truth.expected, _short(show(got)), outcome)
 
@@ -230,21 +250,7 @@ def _output(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict
     got = normalize_output(answer)
     if got == expected:
         return _finish("output", run, _short(expected), _short(got), Outcome(True))
-    diagnosis, near = _output_diff(expected, got)
-    return _finish("output", run, _short(expected), _short(got), Outcome(False, diagnosis, near))
-
-
-def _output_diff(truth: str, got: str) -> tuple[str, bool]:
-    t_lines, g_lines = truth.split("\n"), got.split("\n")
-    if " ".join(truth.split()) == " ".join(got.split()):
-        return "same words, different spacing or line breaks", True
-    for i, (t, g) in enumerate(zip(t_lines, g_lines, strict=False), start=1):
-        if t != g:
-            near = len(t_lines) > 1 and len(t_lines) == len(g_lines)
-            return f"line {i} differs: expected {t[:120]!r}, got {g[:120]!r}", near
-    if len(t_lines) != len(g_lines):
-        return f"expected {len(t_lines)} lines, got {len(g_lines)}", True
-    return "output differs", False
+    return _finish("output", run, _short(expected), _short(got), compare_output(expected, got))
 
 
 def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
@@ -264,22 +270,9 @@ def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict
         return _card_raised("raises", run, error)
     if error is not None and is_memory(error) and "MemoryError" not in accept:
         return _card_raised("raises", run, error)
-    raised = error.type if error is not None else None
-    expected = raised or "none"
-    detail = error.line_text if error is not None else "it runs without raising"
-    accepted = {raised, *accept}
-    correct = named in accepted if raised is not None else named is None
-    if correct:
-        return _finish("raises", run, expected, named or "none", Outcome(True, detail))
-    if error is None:
-        return _finish("raises", run, expected, named or "none",
-                       Outcome(False, f"the code does not raise; you said {named}"))
-    if named is None:
-        return _finish("raises", run, expected, "none", Outcome(False, f"it raises {detail}"))
-    near = named in error.bases
-    extra = f" ({named} is a base class of it)" if near else ""
-    return _finish("raises", run, expected, named, Outcome(False, f"it raises {detail}{extra}",
-                                                          near))
+    expected = error.type if error is not None else "none"
+    shown, outcome = compare_exception(error, named, accept)
+    return _finish("raises", run, expected, shown, outcome)
 
 
 def _finish(kind: str, run: Run, expected: str | None, got: str, outcome: Outcome) -> Verdict:
@@ -312,19 +305,38 @@ def judge_choice(card: ChoiceCard, answer: str) -> Verdict:
                    diagnosis="; ".join(parts), near_miss=near)
 
 
-def _words(text: str) -> list[str]:
+_STOP_WORDS = frozenset({
+    "a", "an", "the", "is", "are", "was", "be", "of", "to", "in", "on", "for", "and", "or",
+    "it", "its", "this", "that", "as", "by", "with", "at", "not", "no", "so", "than", "then",
+})
+
+
+def words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def content_words(text: str) -> set[str]:
+    """The words that carry meaning (for highlighting and the recall hint)."""
+    return {w for w in words(text) if w not in _STOP_WORDS}
+
+
 def judge_recall(card: RecallCard, answer: str) -> Verdict:
-    """Self-graded. An exact (word-for-word) match counts as right; anything else is shown
-    beside the model answer for the learner to judge."""
+    """Self-graded: the model answer is shown, and a typed answer beside it. Word for word
+    the same counts as right; anything else is never called wrong, only measured: how much
+    of the model answer's meaning-carrying words it covers (a hint for the learner)."""
     typed = answer.strip()
     if not typed:
-        return Verdict("recall", expected=card.answer, got="", diagnosis="revealed")
-    same = _words(typed) == _words(card.answer)
+        return Verdict("recall", expected=card.answer, got="", diagnosis="revealed",
+                       self_graded=True)
+    same = words(typed) == words(card.answer)
+    model = content_words(card.answer)
+    shared = model & content_words(typed)
+    coverage = len(shared) / len(model) if model else float(same)
+    diagnosis = "" if same else (f"your words cover {coverage:.0%} of the model answer: "
+                                 "compare and grade yourself")
     return Verdict("recall", correct=same, expected=card.answer, got=typed,
-                   diagnosis="" if same else "self-graded: compare with the model answer")
+                   diagnosis=diagnosis, self_graded=True,
+                   extra={"coverage": round(coverage, 3), "shared": sorted(shared)})
 
 
 # -- code cards ------------------------------------------------------------------------------

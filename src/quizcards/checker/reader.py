@@ -43,11 +43,11 @@ BUILTIN_TYPES = frozenset({
     "enumerate", "reversed", "memoryview", "property", "staticmethod", "classmethod",
     "super", "NoneType", "function", "generator", "Exception", "BaseException",
 })
-_NAMED_CONSTANTS: dict[str, Any] = {
-    "nan": math.nan, "inf": math.inf, "Ellipsis": Ellipsis,
-    # lower-case spellings people type for the Python constants
-    "true": True, "false": False, "none": None, "null": None,
-}
+_NAMED_CONSTANTS: dict[str, Any] = {"nan": math.nan, "inf": math.inf, "Ellipsis": Ellipsis}
+# spellings people type for the Python constants, in any case
+_WORDS: dict[str, Any] = {"true": True, "yes": True, "false": False, "no": False,
+                          "none": None, "null": None}
+_CLASS_REPR = re.compile(r"<class '([A-Za-z_][\w.]*)'>")
 _MODULE_CONSTANTS: dict[tuple[str, str], Any] = {
     ("math", "pi"): math.pi, ("math", "e"): math.e, ("math", "inf"): math.inf,
     ("math", "nan"): math.nan, ("math", "tau"): math.tau, ("torch", "inf"): math.inf,
@@ -82,14 +82,43 @@ def _convert(values: list[Any], dtype: str) -> tuple[Any, ...]:
         return tuple(bool(v) for v in values)
     if dtype.startswith("complex"):
         return tuple(complex(v) for v in values)
-    if dtype.startswith(("float", "bfloat")):
-        return tuple(float(v) for v in values)
+    if dtype.startswith(("float", "bfloat")):  # typed numbers keep their decimals
+        return tuple(v if isinstance(v, Typed) else float(v) for v in values)
     out = []
     for v in values:
         if isinstance(v, float) and not math.isfinite(v):
             raise MalformedAnswer(f"an integer tensor cannot hold {v}")
         out.append(int(v))
     return tuple(out)
+
+
+class Typed(float):
+    """A number as typed, remembering how many decimals it was written with (0.27 -> 2)."""
+
+    decimals: int
+
+    def __new__(cls, value: float, decimals: int) -> Typed:
+        obj = super().__new__(cls, value)
+        obj.decimals = decimals
+        return obj
+
+    def __neg__(self) -> Typed:
+        return Typed(-float(self), self.decimals)
+
+    def __pos__(self) -> Typed:
+        return self
+
+
+def decimals_of(literal: str) -> int:
+    """Decimals written in a number literal: '0.2689' -> 4, '1.' -> 0, '1.5e-3' -> 4."""
+    text = literal.lower().replace("_", "")
+    mantissa, _, exponent = text.partition("e")
+    written = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
+    try:
+        shift = int(exponent) if exponent else 0
+    except ValueError:
+        shift = 0
+    return max(0, written - shift)
 
 
 class _Reader:
@@ -120,7 +149,12 @@ class _Reader:
 
     # -- literals ------------------------------------------------------------------------
     def n_Constant(self, node: ast.Constant) -> Any:
-        return node.value
+        value = node.value
+        if type(value) is float and math.isfinite(value):
+            segment = ast.get_source_segment(self.text, node)
+            if segment:
+                return Typed(value, decimals_of(segment))
+        return value
 
     def n_Tuple(self, node: ast.Tuple) -> Any:
         return tuple(self.read(e) for e in node.elts)
@@ -152,9 +186,8 @@ class _Reader:
 
     def n_UnaryOp(self, node: ast.UnaryOp) -> Any:
         value = self.read(node.operand)
-        if isinstance(node.op, ast.USub | ast.UAdd) and isinstance(value, int | float | complex
-                                                                   ) and not isinstance(value,
-                                                                                        bool):
+        number = isinstance(value, int | float | complex) and not isinstance(value, bool)
+        if isinstance(node.op, ast.USub | ast.UAdd) and number:
             return -value if isinstance(node.op, ast.USub) else value
         raise self.bad(node, f"`{self.source(node)}` is not a number")
 
@@ -196,6 +229,8 @@ class _Reader:
         name = node.id
         if name in _NAMED_CONSTANTS:
             return _NAMED_CONSTANTS[name]
+        if name.lower() in _WORDS:
+            return _WORDS[name.lower()]
         if name in DTYPES:
             return DtypeValue(name)
         if name in BUILTIN_TYPES:
@@ -205,6 +240,20 @@ class _Reader:
         hint = " (put text in quotes)" if name.isidentifier() else ""
         raise MalformedAnswer(f"cannot read {self.text.strip()!r} as a value: `{name}` is not a "
                               f"value{hint} ({VALUE_HOWTO})")
+
+    def n_Subscript(self, node: ast.Subscript) -> Any:
+        """A generic alias such as list[int] or dict[str, int], as a class."""
+        base = self.read(node.value)
+        if not isinstance(base, TypeValue):
+            raise self.bad(node, f"`{self.source(node)}` is not a value you can type here")
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        names = []
+        for arg in args:
+            value = self.read(arg)
+            if not isinstance(value, TypeValue):
+                raise self.bad(node, f"`{self.source(node)}` is not a class")
+            names.append(value.name)
+        return TypeValue(f"{base.name}[{', '.join(names)}]")
 
     def dotted(self, node: ast.AST) -> str | None:
         parts: list[str] = []
@@ -357,6 +406,7 @@ def read_value(text: str, *, arithmetic: bool = False) -> Any:
         raise MalformedAnswer(f"the answer is too long to read (over {MAX_ANSWER:,} "
                               "characters)")
     s = _GRAD_FN.sub("", s)
+    s = _CLASS_REPR.sub(r"\1", s)  # <class 'map'>, as Python prints a class
     try:
         with warnings.catch_warnings():  # "invalid decimal literal" and friends: not for the UI
             warnings.simplefilter("ignore")
@@ -437,14 +487,21 @@ _NO_EXCEPTION = {"none", "no", "nothing", "no exception", "no error", "-", "ok"}
 
 
 def parse_exception_name(text: str) -> str | None:
-    """`RuntimeError`, `builtins.RuntimeError`, `RuntimeError()` -> 'RuntimeError'.
-
-    `none` (and similar words) -> None, meaning nothing is raised."""
+    """`RuntimeError`, `builtins.RuntimeError`, `RuntimeError()`, `Runtime Error`,
+    `IndexError: Dimension out of range` -> the name as typed ('RuntimeError'); the judge
+    matches it in any case. `none` (and similar words) -> None: nothing is raised."""
     s = text.strip().rstrip(".:").strip()
     if s.lower() in _NO_EXCEPTION:
         return None
+    if ":" in s and not s.startswith("<"):  # "IndexError: Dimension out of range"
+        s = s.split(":", 1)[0].strip()
     s = re.sub(r"\(.*\)$", "", s).strip()
     s = s.strip("<>").removeprefix("class ").strip("'\"")
+    joined = s.replace(" ", "")
+    if " " in s and re.fullmatch(r"[A-Za-z_][\w.]*", joined) and re.search(
+        r"(error|exception|warning|exit|interrupt|iteration)$", joined, re.IGNORECASE
+    ):  # "Runtime Error"
+        s = joined
     name = s.rsplit(".", 1)[-1]
     if not name.isidentifier() or len(name) > 100:
         raise MalformedAnswer(

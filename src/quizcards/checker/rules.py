@@ -9,11 +9,13 @@ version of this module.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from quizcards.checker.protocol import (
     DtypeValue,
+    ExcInfo,
     LongStr,
     NamedValue,
     OpaqueValue,
@@ -29,6 +31,7 @@ class Tolerance:
     rtol: float = 1e-3
     atol: float = 1e-5
     check_dtype: bool = False
+    decimals: int | None = 2  # the fewest decimals a typed number needs (None: exact only)
 
 
 @dataclass(frozen=True)
@@ -45,28 +48,17 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _is_seq(v: Any) -> bool:
-    return isinstance(v, list | tuple | NamedValue | SizeValue)
-
-
-def _items(v: Any) -> tuple[Any, ...]:
-    if isinstance(v, NamedValue):
-        return v.items
-    if isinstance(v, SizeValue):
-        return v.dims
-    return tuple(v)
-
-
 def _flatten(v: Any) -> tuple[tuple[int, ...], list[Any]] | None:
-    """(shape, flat values) for numbers, bools, tensors and rectangular nested lists."""
+    """(shape, flat values) for numbers, bools, tensors and rectangular nested lists, the
+    spellings a tensor may be typed in; None for anything else."""
     if isinstance(v, TensorValue):
         if v.values is None:
             return None
         return v.shape, list(v.values)
     if isinstance(v, bool) or _is_number(v) or isinstance(v, complex):
         return (), [v]
-    if isinstance(v, list | tuple | NamedValue):
-        items = _items(v)
+    if isinstance(v, list | tuple):
+        items = tuple(v)
         if not items:
             return (0,), []
         parts = [_flatten(x) for x in items]
@@ -77,20 +69,6 @@ def _flatten(v: Any) -> tuple[tuple[int, ...], list[Any]] | None:
             return None
         return (len(items), *inner), [x for p in parts for x in p[1]]  # type: ignore[index]
     return None
-
-
-def _close(expected: Any, got: Any, tol: Tolerance) -> bool:
-    if isinstance(expected, bool) or isinstance(got, bool):
-        return isinstance(expected, bool) == isinstance(got, bool) and expected == got
-    if isinstance(expected, complex) or isinstance(got, complex):
-        return abs(complex(expected) - complex(got)) <= tol.atol + tol.rtol * abs(
-            complex(expected))
-    e, g = float(expected), float(got)
-    if math.isnan(e) or math.isnan(g):
-        return math.isnan(e) and math.isnan(g)
-    if math.isinf(e) or math.isinf(g):
-        return e == g
-    return abs(e - g) <= tol.atol + tol.rtol * abs(e)
 
 
 def _index(flat_i: int, shape: tuple[int, ...]) -> list[int]:
@@ -230,7 +208,7 @@ def diagnose_shape(expected: tuple[int, ...], got: tuple[int, ...]) -> Outcome:
                     return Outcome(False, f"an extra size-1 dim at {i}: that is what "
                                    "keepdim=True gives; here the dim is reduced away", True)
                 return Outcome(False, f"rank differs: expected {len(e)} dims; dim {i} "
-                               f"(size {g[i]}) is reduced away", True)
+                               f"(size {g[i]}) is reduced away")
     if len(e) == len(g) + 1:
         for i in range(len(e)):
             if e[:i] + e[i + 1:] == g:
@@ -238,7 +216,7 @@ def diagnose_shape(expected: tuple[int, ...], got: tuple[int, ...]) -> Outcome:
                     return Outcome(False, f"the result keeps a size-1 dim at {i} "
                                    "(keepdim=True or unsqueeze)", True)
                 return Outcome(False, f"rank differs: expected {len(e)} dims; you dropped "
-                               f"dim {i} (size {e[i]})", True)
+                               f"dim {i} (size {e[i]})")
     if len(e) != len(g):
         return Outcome(False, f"rank differs: expected {len(e)} dims, got {len(g)}")
     wrong = [i for i in range(len(e)) if e[i] != g[i]]
@@ -252,80 +230,219 @@ def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return all(x == y or 1 in (x, y) for x, y in zip(reversed(a), reversed(b), strict=False))
 
 
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def compare(expected: Any, got: Any, tol: Tolerance = Tolerance(), path: str = "") -> Outcome:
-    """Is `got` the same value as `expected` (the truth)? Same kind and shape, numbers within
-    tolerance, dtype only when asked; say what differs otherwise."""
+    """Is `got` the same value as `expected` (the truth)? docs/grading.md, section 2, rule by
+    rule; the outcome says what differs and whether it is a near miss (section 3)."""
     where = f" at {path}" if path else ""
-    e_tensor, g_tensor = isinstance(expected, TensorValue), isinstance(got, TensorValue)
-    if _is_seq(expected) != _is_seq(got) and not (e_tensor or g_tensor):
-        return Outcome(False, f"expected {kind_of(expected)}{where} ({render(expected)}), "
-                       f"got {kind_of(got)} ({render(got)})")
-    if e_tensor and g_tensor and (expected.values is None or got.values is None):
-        same = (expected.shape, expected.digest) == (got.shape, got.digest) and (
-            expected.digest is not None)
-        return RIGHT if same else Outcome(False, f"the tensors differ{where} (too large to "
-                                          "compare value by value; an exact match is needed)")
-    sizes = isinstance(expected, SizeValue) or isinstance(got, SizeValue)
-    if sizes and _is_seq(expected) and _is_seq(got) and not (
-        isinstance(expected, NamedValue) or isinstance(got, NamedValue)
-    ):
-        e_dims, g_dims = _items(expected), _items(got)
-        if e_dims == g_dims:
-            return RIGHT
-        if all(type(x) is int for x in (*e_dims, *g_dims)):
-            outcome = diagnose_shape(tuple(e_dims), tuple(g_dims))
-            return Outcome(False, f"sizes differ{where}: expected {format_shape(e_dims)}, "
-                           f"got {format_shape(g_dims)} ({outcome.diagnosis})",
-                           outcome.near_miss)
-    ef, gf = _flatten(expected), _flatten(got)
-    if ef is not None and gf is not None:
-        return _compare_arrays(expected, got, ef, gf, tol, where)
-    if isinstance(expected, dict) and isinstance(got, dict):
-        if set(expected) != set(got):
-            missing = sorted(render(k) for k in set(expected) - set(got))
-            extra = sorted(render(k) for k in set(got) - set(expected))
-            parts = ([f"missing keys {', '.join(missing)}"] if missing else []) + (
-                [f"unexpected keys {', '.join(extra)}"] if extra else [])
-            return Outcome(False, f"keys differ{where}: " + "; ".join(parts), True)
-        for k in expected:
-            out = compare(expected[k], got[k], tol, f"{path}[{render(k)}]")
-            if not out.correct:
-                return out
-        return RIGHT
-    if _is_seq(expected) and _is_seq(got):
-        e_items, g_items = _items(expected), _items(got)
-        if len(e_items) != len(g_items):
-            return Outcome(False, f"length differs{where}: expected {len(e_items)} items, "
-                           f"got {len(g_items)}", True)
-        for i, (e, g) in enumerate(zip(e_items, g_items, strict=True)):
-            out = compare(e, g, tol, f"{path}[{i}]")
-            if not out.correct:
-                return out
-        return RIGHT
-    if isinstance(expected, set | frozenset) and isinstance(got, set | frozenset):
-        if expected == got:
-            return RIGHT
-        missing = sorted(render(x) for x in expected - got)
-        extra = sorted(render(x) for x in got - expected)
-        return Outcome(False, f"sets differ{where}: missing {missing}, unexpected {extra}", True)
+    if isinstance(expected, TypeValue | DtypeValue) and isinstance(got, str):
+        return _named(expected, got, where)
+    if isinstance(expected, str) and isinstance(got, TypeValue | DtypeValue):
+        if _named(got, expected, where).near_miss:
+            return Outcome(False, f"the string {expected!r}{where}, not the "
+                           f"{'class' if isinstance(got, TypeValue) else 'dtype'} "
+                           f"{render(got)}", True)
+        return _wrong_kind(expected, got, where)
+    if isinstance(expected, TensorValue):
+        return _against_tensor(expected, got, tol, where)
+    if isinstance(got, TensorValue):
+        return _wrong_kind(expected, got, where)
+    if isinstance(expected, bool) or isinstance(got, bool):
+        if type(expected) is type(got):
+            return RIGHT if expected == got else Outcome(
+                False, f"expected {expected}{where}, got {got}")
+        return _wrong_kind(expected, got, where)
+    if _is_number(expected) or isinstance(expected, complex):
+        if not (_is_number(got) or isinstance(got, complex)):
+            return _wrong_kind(expected, got, where)
+        return _compare_arrays(expected, got, ((), [expected]), ((), [got]), tol, where)
+    if isinstance(expected, SizeValue):
+        return _against_size(expected, got, where)
+    if isinstance(expected, NamedValue):
+        if isinstance(got, NamedValue | tuple):
+            return _items(expected.items, _items_of(got), tol, path, where)
+        return _container_mismatch(expected, got, tol, path, where)
+    if isinstance(expected, _CONTAINERS):
+        if type(got) is type(expected):
+            return _same_container(expected, got, tol, path, where)
+        return _container_mismatch(expected, got, tol, path, where)
+    if isinstance(expected, str | LongStr):
+        return _strings(expected, got, where)
     if isinstance(expected, OpaqueValue) and isinstance(got, OpaqueValue):
         if expected.type == got.type:
             return RIGHT
         return Outcome(False, f"expected {kind_of(expected)}{where}, got {kind_of(got)}")
-    if isinstance(expected, LongStr) or isinstance(got, LongStr):
-        e_digest = expected.digest if isinstance(expected, LongStr) else None
-        g_digest = got.digest if isinstance(got, LongStr) else None
-        if e_digest is not None and e_digest == g_digest:
-            return RIGHT
-        return Outcome(False, f"the strings differ{where}")
     if kind_of(expected) != kind_of(got):
-        return Outcome(False, f"expected {kind_of(expected)}{where}, got {kind_of(got)}")
+        return _wrong_kind(expected, got, where)
     if expected == got:
         return RIGHT
-    if isinstance(expected, str) and isinstance(got, str) and expected.strip() == got.strip():
+    return Outcome(False, f"expected {render(expected)}{where}, got {render(got)}")
+
+
+def _items_of(v: Any) -> tuple[Any, ...]:
+    if isinstance(v, NamedValue):
+        return v.items
+    if isinstance(v, SizeValue):
+        return v.dims
+    return tuple(v)
+
+
+def _wrong_kind(expected: Any, got: Any, where: str) -> Outcome:
+    """A different kind of value altogether: never a near miss."""
+    return Outcome(False, f"expected {kind_of(expected)}{where} ({render(expected)}), "
+                   f"got {kind_of(got)} ({render(got)})")
+
+
+def _named(expected: TypeValue | DtypeValue, got: str, where: str) -> Outcome:
+    """A class or dtype typed as its name in quotes ('map', 'torch.float32'): the right name,
+    but a string is not a class (a near miss). `correct` on the result says the name fits."""
+    name = expected.name
+    short = name.rsplit(".", 1)[-1]
+    names = {name, short, f"torch.{name}"} if isinstance(expected, DtypeValue) else {
+        name, short}
+    what = "class" if isinstance(expected, TypeValue) else "dtype"
+    if got.strip() in names:
+        return Outcome(False, f"the {what} {render(expected)}{where}, not the string "
+                       f"{got!r}", True)
+    return Outcome(False, f"expected the {what} {render(expected)}{where}, got the string "
+                   f"{got!r}")
+
+
+def _strings(expected: Any, got: Any, where: str) -> Outcome:
+    if isinstance(expected, LongStr) or isinstance(got, LongStr):
+        same = isinstance(expected, LongStr) and isinstance(got, LongStr) and (
+            expected.digest == got.digest)
+        return RIGHT if same else Outcome(False, f"the strings differ{where}")
+    if not isinstance(got, str):
+        return _wrong_kind(expected, got, where)
+    if expected == got:
+        return RIGHT
+    if expected.strip() == got.strip():
         return Outcome(False, f"differs only in surrounding whitespace{where}", True)
+    if expected.lower() == got.lower():
+        return Outcome(False, f"differs only in upper and lower case{where}: expected "
+                       f"{expected!r}", True)
     return Outcome(False, f"values differ{where}: expected {render(expected)}, "
                    f"got {render(got)}")
+
+
+def _against_size(expected: SizeValue, got: Any, where: str) -> Outcome:
+    """A torch.Size is a tuple of sizes: Size, tuple and list spellings are all right."""
+    if not isinstance(got, SizeValue | list | tuple) or not all(
+        type(d) is int for d in _items_of(got)
+    ):
+        return _wrong_kind(expected, got, where)
+    dims = tuple(_items_of(got))
+    if dims == expected.dims:
+        return RIGHT
+    outcome = diagnose_shape(expected.dims, dims)
+    return Outcome(False, f"sizes differ{where}: expected {format_shape(expected.dims)}, "
+                   f"got {format_shape(dims)} ({outcome.diagnosis})", outcome.near_miss)
+
+
+def _against_tensor(expected: TensorValue, got: Any, tol: Tolerance, where: str) -> Outcome:
+    """A tensor may be typed as tensor(...), as nested lists, or (0-d) as a number."""
+    if expected.values is None or (isinstance(got, TensorValue) and got.values is None):
+        same = isinstance(got, TensorValue) and (expected.shape, expected.digest) == (
+            got.shape, got.digest) and expected.digest is not None
+        return RIGHT if same else Outcome(False, f"the tensors differ{where} (too large to "
+                                          "compare value by value; an exact match is needed)")
+    if not (isinstance(got, TensorValue | list | tuple | bool | complex) or _is_number(got)):
+        return _wrong_kind(expected, got, where)
+    flat = _flatten(got)
+    if flat is None:
+        return Outcome(False, f"expected {kind_of(expected)}{where} ({render(expected)}), "
+                       f"got {render(got)}, which is not a rectangle of numbers")
+    return _compare_arrays(expected, got, (expected.shape, list(expected.values)), flat, tol,
+                           where)
+
+
+def _same_container(expected: Any, got: Any, tol: Tolerance, path: str, where: str
+                    ) -> Outcome:
+    if isinstance(expected, dict):
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing or extra:
+            parts = ([f"missing keys {', '.join(sorted(render(k) for k in missing))}"]
+                     if missing else []) + (
+                [f"unexpected keys {', '.join(sorted(render(k) for k in extra))}"]
+                if extra else [])
+            return Outcome(False, f"keys differ{where}: " + "; ".join(parts),
+                           len(missing) + len(extra) == 1)
+        return _worst(compare(expected[k], got[k], tol, f"{path}[{render(k)}]")
+                      for k in expected)
+    if isinstance(expected, set | frozenset):
+        if expected == got:
+            return RIGHT
+        missing = sorted(render(x) for x in expected - got)
+        extra = sorted(render(x) for x in got - expected)
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else [])
+        return Outcome(False, f"sets differ{where}: " + "; ".join(parts),
+                       len(missing) + len(extra) == 1)
+    return _items(tuple(expected), tuple(got), tol, path, where)
+
+
+def _items(expected: tuple[Any, ...], got: tuple[Any, ...], tol: Tolerance, path: str,
+           where: str) -> Outcome:
+    if len(expected) != len(got):
+        return Outcome(False, f"length differs{where}: expected "
+                       f"{_plural(len(expected), 'item')}, got {len(got)}",
+                       abs(len(expected) - len(got)) == 1)
+    return _worst(compare(e, g, tol, f"{path}[{i}]")
+                  for i, (e, g) in enumerate(zip(expected, got, strict=True)))
+
+
+def _worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """A container is as wrong as its worst item: the first plain miss, else the first near
+    miss, else right."""
+    near: Outcome | None = None
+    for out in outcomes:
+        if not out.correct and not out.near_miss:
+            return out
+        if not out.correct and near is None:
+            near = out
+    return near or RIGHT
+
+
+def _container_mismatch(expected: Any, got: Any, tol: Tolerance, path: str, where: str
+                        ) -> Outcome:
+    """The right items in the wrong kind of container is a near miss; anything else in a
+    container of another kind is wrong."""
+    want = "a tuple" if isinstance(expected, NamedValue) else kind_of(expected)
+    if not isinstance(got, _CONTAINERS) or isinstance(got, dict) != isinstance(expected, dict):
+        return _wrong_kind(expected, got, where)
+    if isinstance(expected, dict):
+        same = compare(expected, dict(got), tol, path).correct
+    elif isinstance(expected, set | frozenset) or isinstance(got, set | frozenset):
+        try:
+            same = set(_items_of(expected)) == set(got)
+        except TypeError:
+            same = False
+    else:
+        same = compare(_loose(expected), _loose(got), tol, path).correct
+    if same:
+        return Outcome(False, f"right items{where}, but {kind_of(got)}, not {want}", True)
+    return Outcome(False, f"expected {want}{where} ({render(expected)}), "
+                   f"got {kind_of(got)} ({render(got)})")
+
+
+def _loose(v: Any) -> Any:
+    """The value with every tuple, named tuple and list made a list (to ask whether only
+    the kind of container differs)."""
+    if isinstance(v, NamedValue):
+        return [_loose(x) for x in v.items]
+    if isinstance(v, list | tuple):
+        return [_loose(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _loose(x) for k, x in v.items()}
+    return v
 
 
 def _dtype_of(v: Any) -> str:
@@ -334,15 +451,56 @@ def _dtype_of(v: Any) -> str:
     return type(v).__name__
 
 
+def _precision(e: Any, g: Any, tol: Tolerance) -> int | None:
+    """The decimals typed when `g` is the truth rounded to them (so only precision can be
+    short), else None. Whole numbers typed count as 0 decimals."""
+    if tol.decimals is None or isinstance(g, bool) or not isinstance(e, float) or (
+        not math.isfinite(e)
+    ):
+        return None
+    decimals = getattr(g, "decimals", 0 if isinstance(g, int) else None)
+    if decimals is None:
+        return None
+    half = 0.5 * 10.0 ** -decimals
+    return decimals if abs(e - float(g)) <= half * (1 + 1e-9) else None
+
+
+def _close(e: Any, g: Any, tol: Tolerance) -> bool | int:
+    """True when the same number; an int (the decimals typed) when right only to fewer
+    decimals than the card wants; False otherwise."""
+    if isinstance(e, bool) or isinstance(g, bool):
+        return isinstance(e, bool) and isinstance(g, bool) and e == g
+    if isinstance(e, complex) or isinstance(g, complex):
+        return abs(complex(e) - complex(g)) <= tol.atol + tol.rtol * abs(complex(e))
+    if type(e) is int and type(g) is int and e == g:
+        return True
+    try:
+        ef, gf = float(e), float(g)
+    except OverflowError:  # an int too large for a float: only the exact int would do
+        return False
+    if math.isnan(ef) or math.isnan(gf):
+        return math.isnan(ef) and math.isnan(gf)
+    if math.isinf(ef) or math.isinf(gf):
+        return ef == gf
+    if abs(ef - gf) <= tol.atol + tol.rtol * abs(ef):
+        return True
+    decimals = _precision(ef, g, tol)
+    if decimals is None:
+        return False
+    return True if decimals >= (tol.decimals or 0) else decimals
+
+
 def _compare_arrays(expected: Any, got: Any, ef: tuple[tuple[int, ...], list[Any]],
                     gf: tuple[tuple[int, ...], list[Any]], tol: Tolerance, where: str
                     ) -> Outcome:
     eshape, evals = ef
     gshape, gvals = gf
-    if isinstance(expected, bool) != isinstance(got, bool) and not eshape and not gshape:
-        return Outcome(False, f"expected {kind_of(expected)}{where} ({render(expected)}), "
-                       f"got {kind_of(got)} ({render(got)})", True)
     if eshape != gshape:
+        if not eshape or not gshape:  # a number against a list or the other way round
+            near = len(evals) == len(gvals) == 1 and _close(evals[0], gvals[0], tol) is True
+            return Outcome(False, f"shape differs{where}: expected {format_shape(eshape)}, "
+                           f"got {format_shape(gshape)}" + (" (the right number, but "
+                           "brackets differ)" if near else ""), near)
         if sorted(eshape) == sorted(gshape) or len(evals) == len(gvals):
             hint = "right number of values, wrong shape"
         elif _broadcasts(eshape, gshape):
@@ -350,31 +508,90 @@ def _compare_arrays(expected: Any, got: Any, ef: tuple[tuple[int, ...], list[Any
         else:
             hint = diagnose_shape(eshape, gshape).diagnosis
         return Outcome(False, f"shape differs{where}: expected {format_shape(eshape)}, "
-                       f"got {format_shape(gshape)} ({hint})", True)
-    if tol.check_dtype and isinstance(expected, TensorValue) and _dtype_of(expected) != (
-        _dtype_of(got)
-    ):
-        return Outcome(False, f"dtype differs{where}: expected {_dtype_of(expected)}, "
-                       f"got {_dtype_of(got)}", True)
+                       f"got {format_shape(gshape)} ({hint})", diagnose_shape(
+                           eshape, gshape).near_miss)
+    if tol.check_dtype and isinstance(expected, TensorValue) and isinstance(
+        got, TensorValue
+    ) and expected.dtype != got.dtype:
+        return Outcome(False, f"dtype differs{where}: expected {expected.dtype}, "
+                       f"got {got.dtype}", True)
     if isinstance(expected, TensorValue) and expected.dtype == "bool" and evals and not all(
         isinstance(v, bool) for v in gvals
     ):
         return Outcome(False, f"the values{where} are bools (True/False)", True)
-    bad = [i for i, (e, g) in enumerate(zip(evals, gvals, strict=True)) if not _close(e, g, tol)]
-    if not bad:
+    results = [_close(e, g, tol) for e, g in zip(evals, gvals, strict=True)]
+    bad = [i for i, r in enumerate(results) if r is False]
+    short = [r for r in results if r is not True and r is not False]
+    if not bad and not short:
         return RIGHT
+    if not bad:
+        typed = min(short)
+        return Outcome(False, f"right to {_plural(typed, 'decimal')}{where}, the card wants "
+                       f"{tol.decimals}", True)
     i = bad[0]
     pos = f" at {_index(i, eshape)}" if eshape else ""
     e, g = evals[i], gvals[i]
     msg = f"values differ{where}{pos}: expected {_num(e)}, got {_num(g)}"
-    near = False
-    if _is_number(e) and _is_number(g) and math.isfinite(e) and math.isfinite(g):
-        diff = abs(e - g)
-        rel = diff / abs(e) if e else math.inf
-        msg += f" (off by {diff:.3g}"
+    rel = _relative(e, g)
+    if rel is not None:
+        msg += f" (off by {abs(float(e) - float(g)):.3g}"
         msg += f", {rel:.2%})" if math.isfinite(rel) else ")"
-        near = rel < 0.05
     if len(evals) > 1:
         msg += f"; {len(bad)} of {len(evals)} values differ"
-        near = near or len(bad) <= max(1, len(evals) // 4)
+    offs = [_relative(evals[j], gvals[j]) for j in bad]
+    finite = all(r is not None for r in offs)
+    near = finite and (all(r < 0.05 for r in offs)  # type: ignore[operator]
+                       or (len(evals) >= 4 and len(bad) <= len(evals) // 4))
     return Outcome(False, msg, near)
+
+
+def _relative(e: Any, g: Any) -> float | None:
+    """How far off, relative to the truth (inf for a truth of 0); None for non-numbers."""
+    if not (_is_number(e) and _is_number(g)):
+        return None
+    try:
+        ef, gf = float(e), float(g)
+    except OverflowError:
+        return None
+    if not (math.isfinite(ef) and math.isfinite(gf)):
+        return None
+    return abs(ef - gf) / abs(ef) if ef else math.inf
+
+
+def compare_output(expected: str, got: str) -> Outcome:
+    """Printed output (both normalised by the reader): only case and spacing are near."""
+    if expected == got:
+        return RIGHT
+    t_lines, g_lines = expected.split("\n"), got.split("\n")
+    if " ".join(expected.split()) == " ".join(got.split()):
+        return Outcome(False, "same words, different spacing or line breaks", True)
+    if " ".join(expected.lower().split()) == " ".join(got.lower().split()):
+        return Outcome(False, "same words, different upper and lower case", True)
+    if "".join(expected.split()) == "".join(got.split()):
+        return Outcome(False, "same characters, different spacing", True)
+    for i, (t, g) in enumerate(zip(t_lines, g_lines, strict=False), start=1):
+        if t != g:
+            return Outcome(False, f"line {i} differs: expected {t[:120]!r}, got {g[:120]!r}")
+    return Outcome(False, f"expected {len(t_lines)} lines, got {len(g_lines)}")
+
+
+def compare_exception(raised: ExcInfo | None, named: str | None, accept: list[str]
+                      ) -> tuple[str, Outcome]:
+    """An exception name typed (None: "nothing is raised") against what the code raised.
+    Names match in any case; a card's `accept` names count too; a base class of the one
+    raised is a near miss. Returns the name to show as the answer and the outcome."""
+    detail = raised.line_text if raised is not None else "it runs without raising"
+    if raised is None:
+        if named is None:
+            return "none", Outcome(True, detail)
+        return named, Outcome(False, f"the code does not raise; you said {named}")
+    if named is None:
+        return "none", Outcome(False, f"it raises {detail}")
+    by_lower = {n.lower(): n for n in (raised.type, *accept)}
+    if named.lower() in by_lower:
+        return by_lower[named.lower()], Outcome(True, detail)
+    bases = {b.lower(): b for b in raised.bases}
+    near = named.lower() in bases
+    shown = bases.get(named.lower(), named)
+    extra = f" ({shown} is a base class of it)" if near else ""
+    return shown, Outcome(False, f"it raises {detail}{extra}", near)

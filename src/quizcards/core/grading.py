@@ -6,6 +6,8 @@ All thresholds live here. The learner confirms or overrides the suggestion with 
   tolerance, a base class of the exception raised)
 - right but slow -> 3 (slower than SLOW_FACTOR x the kind's quick time) or 4
 - right and quick -> 5
+- a recall card typed in other words than the model answer: only a hint, from how much of
+  the model answer the typed words cover (the learner grades; the UI preselects nothing)
 A check that broke a limit in the learner's own code (code cards) counts as wrong.
 """
 
@@ -33,12 +35,19 @@ class GradeInput:
     near_miss: bool = False
     seconds: float | None = None
     revealed: bool = False
+    coverage: float | None = None  # recall: share of the model answer's words typed
+
+
+# a typed recall answer's hint: (coverage at least, grade), first match wins
+RECALL_HINTS = ((0.7, 4), (0.4, 3), (0.0, 2))
 
 
 def suggest_grade(g: GradeInput) -> int:
     """A grade 0-5 for SM-2. With no time known, a right answer counts as quick."""
     if g.revealed:
         return 0
+    if not g.correct and g.coverage is not None:
+        return next(grade for least, grade in RECALL_HINTS if g.coverage >= least)
     if not g.correct:
         return 2 if g.near_miss else 1
     quick = QUICK_SECONDS.get(g.kind, 15.0)

@@ -95,6 +95,12 @@ class ValueCard(_Runs):
     )
     rtol: float = Field(default=1e-3, ge=0, description="Relative tolerance for numbers.")
     atol: float = Field(default=1e-5, ge=0, description="Absolute tolerance for numbers.")
+    decimals: int = Field(
+        default=2, ge=0, le=12,
+        description="The fewest decimals a typed number needs when it is not within the "
+        "tolerance: it is right when it is the truth rounded to the decimals typed (default "
+        "2). The hint under the prompt says so.",
+    )
     check_dtype: bool = Field(
         default=False, description="Also require the same tensor dtype (off by default)."
     )

@@ -18,6 +18,7 @@ class Verdict:
     diagnosis: str = ""
     near_miss: bool = False
     malformed: bool = False  # the answer could not be read: ask again, grade nothing
+    self_graded: bool = False  # recall: the learner judges; the suggestion is only a hint
     suggested_grade: int = 0
     params: dict[str, Any] = field(default_factory=dict)
     elapsed_ms: float | None = None

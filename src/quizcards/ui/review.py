@@ -26,7 +26,15 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, SelectionList, Static, TextArea
 
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
+from quizcards.checker.judge import has_fractions
+from quizcards.core.models import (
+    CardBase,
+    ChoiceCard,
+    CodeCard,
+    Deck,
+    OutputCard,
+    RecallCard,
+)
 from quizcards.core.params import draw, fill
 from quizcards.core.queue import Key, Queue
 from quizcards.core.session import Session
@@ -48,6 +56,14 @@ class Shown:
     seed: int
     values: dict[str, object]
     started: float
+
+
+class TruthReady(Message):
+    """The shown card's truth is computed (in the background, while the card is read)."""
+
+    def __init__(self, key: Key, seed: int, fractions: bool) -> None:
+        super().__init__()
+        self.key, self.seed, self.fractions = key, seed, fractions
 
 
 class CheckDone(Message):
@@ -150,9 +166,10 @@ def answer_text(widget: AnswerWidget) -> str:
 
 
 class GradeBar(Static, can_focus=True):
-    """Grades 0-5 with the suggested one preselected: Enter accepts, a digit overrides."""
+    """Grades 0-5 with the suggested one preselected: Enter accepts, a digit overrides.
+    Self-graded cards preselect nothing: Enter waits for a digit or an arrow."""
 
-    selected: reactive[int] = reactive(5)
+    selected: reactive[int | None] = reactive(5)
 
     class Chosen(Message):
         def __init__(self, grade: int) -> None:
@@ -166,14 +183,15 @@ class GradeBar(Static, can_focus=True):
         *[Binding(str(g), f"choose({g})", show=False) for g in range(6)],
     ]
 
-    def __init__(self, suggested: int, **kwargs: object) -> None:
+    def __init__(self, suggested: int | None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.suggested = suggested
         self.set_reactive(GradeBar.selected, suggested)
 
-    def suggest(self, grade: int) -> None:
+    def suggest(self, grade: int | None, preselect: bool = True) -> None:
+        """Show `grade` as the suggestion (underlined); preselect it unless self-graded."""
         self.suggested = grade
-        self.selected = grade
+        self.selected = grade if preselect else None
         self.refresh()
 
     def render(self) -> str:
@@ -186,12 +204,19 @@ class GradeBar(Static, can_focus=True):
                 parts.append(f"[u]{label}[/]")
             else:
                 parts.append(f"[dim]{label}[/]")
-        return "grade  " + "".join(parts)
+        head = "grade  " if self.selected is not None else "[b]grade yourself[/]  "
+        return head + "".join(parts)
 
     def action_move(self, step: int) -> None:
-        self.selected = max(0, min(5, self.selected + step))
+        start = self.selected if self.selected is not None else self.suggested
+        self.selected = max(0, min(5, (start if start is not None else 3) + (
+            step if self.selected is not None else 0)))
 
     def action_accept(self) -> None:
+        if self.selected is None:  # nothing chosen yet: a bare Enter records nothing
+            self.app.bell()
+            self.notify("Pick a grade: a digit 0-5 (or the arrows, then Enter).", timeout=3)
+            return
         self.post_message(self.Chosen(self.selected))
 
     def action_choose(self, grade: int) -> None:
@@ -271,8 +296,8 @@ class ReviewScreen(AppScreen):
         values = draw(card.params, seed) if card.params else {}
         self.shown = Shown(key, card, seed, values, self.qapp.monotonic())
         # the truth is computed now, while the learner reads: judging then needs no fork
-        self.qapp.checker.prefetch(loaded.deck, card, seed=seed, values=values,
-                                   shipped=loaded.shipped)
+        if card.executable:
+            self.fetch_truth(self.shown, loaded.deck, loaded.shipped)
         self.verdict = None
         self.phase = "question"
         kind = card.kind  # type: ignore[attr-defined]
@@ -288,6 +313,22 @@ class ReviewScreen(AppScreen):
         widget.disabled = False
         widget.focus()
         self._tick()
+
+    @work(thread=True, group="truth", exit_on_error=False)
+    def fetch_truth(self, shown: Shown, deck: Deck, shipped: bool) -> None:
+        run = self.qapp.checker.truth(deck, shown.card, seed=shown.seed, values=shown.values,
+                                      shipped=shipped)
+        fractions = run.observation is not None and has_fractions(run.observation.result)
+        self.post_message(TruthReady(shown.key, shown.seed, fractions))
+
+    def on_truth_ready(self, message: TruthReady) -> None:
+        shown = self.shown
+        if shown is None or (shown.key, shown.seed) != (message.key, message.seed):
+            return  # the card has changed meanwhile
+        decimals = getattr(shown.card, "decimals", None)
+        if message.fractions and decimals is not None and self.phase == "question":
+            self.query_one("#hint", Static).update(
+                f"[dim]{hint_for(shown.card)}; numbers to {decimals} decimals[/dim]")
 
     def _answer_widget(self, card: CardBase) -> AnswerWidget:
         values = self.shown.values if self.shown else {}
@@ -372,7 +413,11 @@ class ReviewScreen(AppScreen):
             explain.update(body)
             explain.display = True
         bar = self.query_one(GradeBar)
-        bar.suggest(verdict.suggested_grade)
+        if verdict.self_graded:  # a hint for a typed answer, nothing at all for a reveal
+            revealed = not (verdict.got or "").strip()
+            bar.suggest(None if revealed else verdict.suggested_grade, preselect=False)
+        else:
+            bar.suggest(verdict.suggested_grade)
         bar.display = True
         bar.focus()
 
@@ -479,13 +524,36 @@ class ReviewScreen(AppScreen):
                         title="Session done")
 
 
+def highlight(text: str, shared: set[str]) -> str:
+    """Text as markup, the words in `shared` highlighted (everything else escaped)."""
+    parts = re.split(r"(\w+)", text)
+    return "".join(f"[b $success]{_escape(p)}[/]" if p.lower() in shared else _escape(p)
+                   for p in parts)
+
+
+def self_graded_markup(verdict: Verdict) -> str:
+    """A recall card: the model answer and the typed one side by side, shared words
+    highlighted; never marked wrong."""
+    shared = set(verdict.extra.get("shared") or ())
+    typed = (verdict.got or "").strip()
+    if not typed:
+        head = "[b $accent]the model answer[/]  [dim]how well did you know it? grade 0-5[/]"
+        return "\n".join([head, _escape(verdict.expected or "")])
+    head = ("[b $success]✓ word for word[/]" if verdict.correct else
+            "[b $accent]compare[/]  [dim]then grade yourself 0-5[/]")
+    lines = [head, f"[dim]model[/]  {highlight(verdict.expected or '', shared)}",
+             f"[dim]yours[/]  {highlight(typed, shared)}"]
+    if not verdict.correct:
+        grade = verdict.suggested_grade
+        lines.append(f"[dim]hint: {grade} {GRADE_NAMES[grade]}: {_escape(verdict.diagnosis)}"
+                     "[/]")
+    return "\n".join(lines)
+
+
 def feedback_markup(verdict: Verdict) -> str:
-    if verdict.correct:
-        head = "[b $success]✓ right[/]"
-    elif verdict.diagnosis == "revealed":
-        head = "[b $accent]revealed[/]"
-    else:
-        head = "[b $error]✗ wrong[/]"
+    if verdict.self_graded:
+        return self_graded_markup(verdict)
+    head = "[b $success]✓ right[/]" if verdict.correct else "[b $error]✗ wrong[/]"
     if verdict.status not in ("ok",):
         head += f"  [b $warning]{verdict.status}[/]"
     lines = [head]
@@ -493,7 +561,7 @@ def feedback_markup(verdict: Verdict) -> str:
         lines.append(f"[dim]expected[/]  {_escape(verdict.expected)}")
     if verdict.got:
         lines.append(f"[dim]got     [/]  {_escape(verdict.got)}")
-    if verdict.diagnosis and verdict.diagnosis != "revealed":
+    if verdict.diagnosis:
         lines.append(f"[i]{_escape(_first_sentence(verdict.diagnosis))}[/]")
     return "\n".join(lines)
 
