@@ -1,5 +1,5 @@
-"""A code card's tests as an observation program: what is observed, and what never reaches
-the learner's process (the expected answers)."""
+"""A code card's tests as an observation program: what is observed, what runs beside the
+learner's code (the slice), and what never reaches it (the expected answers)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,22 @@ from quizcards.checker.checks import (
     verification_program,
 )
 
+SOLUTION = """def describe(*a, **k): ...
+def f(x): ...
+def g(x): ...
+def h(): ...
+def k(x): ...
+def m(x): ...
+class Vec: ...
+class Model: ...
+def train_step(*a): ...
+def total(): ...
+"""
 
-def text_of(program: object) -> str:
-    return "\n".join(s["src"] for s in program.statements)  # type: ignore[attr-defined]
+
+def text_of(program: object, whole: bool = False) -> str:
+    entries = program.whole if whole else program.statements  # type: ignore[attr-defined]
+    return "\n".join(s["src"] for s in entries)
 
 
 def test_expected_literals_never_reach_the_learner() -> None:
@@ -24,7 +37,7 @@ def test_expected_literals_never_reach_the_learner() -> None:
              "assert h() is None\n"
              "assert k(3) == 4 * 8 + 8 + 8 * 2 + 2\n"
              "assert m(x).shape == (5, 2)\n")
-    program = observation_program(tests)
+    program = observation_program(tests, SOLUTION)
     text = text_of(program)
     for secret in ("2 positional", "29907", "0.125", "0.875", "(5, 2)", "58", "4 * 8"):
         assert secret not in text
@@ -32,37 +45,90 @@ def test_expected_literals_never_reach_the_learner() -> None:
     assert sources == ["describe(1, 2, b=1)", "f(17)", "g(x)", "h()", "k(3)", "m(x).shape"]
 
 
+def test_expected_values_the_tests_compute_are_left_out() -> None:
+    tests = ("expected = 31689\n"
+             "assert f(4) == expected\n"
+             "assert f(5) == sum([39608])\n")
+    program = observation_program(tests, SOLUTION)
+    text = text_of(program)
+    assert "31689" not in text and "39608" not in text and "expected" not in text
+    assert [u.source for u in program.units.values()] == ["f(4)", "f(5)"]
+
+
+def test_the_expected_side_of_a_comparison_never_runs_beside_the_learner() -> None:
+    # the shape of torch-zero-grad/write-accumulate as it once was: a big-batch step on m1
+    # beside the learner's accumulated steps on m2
+    tests = ("torch.manual_seed(0)\n"
+             "m1, m2 = nn.Linear(3, 1), nn.Linear(3, 1)\n"
+             "m2.load_state_dict(m1.state_dict())\n"
+             "x, y = torch.randn(8, 3), torch.randn(8, 1)\n"
+             "o1, o2 = SGD(m1.parameters(), lr=0.1), SGD(m2.parameters(), lr=0.1)\n"
+             "o1.zero_grad(); nn.MSELoss()(m1(x), y).backward(); o1.step()\n"
+             "batches = list(zip(x.chunk(2), y.chunk(2)))\n"
+             "loss = train_step(m2, o2, nn.MSELoss(), batches, 2)\n"
+             "assert torch.allclose(m1.weight, m2.weight, atol=1e-6)\n"
+             "assert isinstance(loss, float)\n")
+    program = observation_program(tests, SOLUTION)
+    sliced, whole = text_of(program), text_of(program, whole=True)
+    assert "o1.step()" in whole and "o1.step()" not in sliced
+    assert "backward" not in sliced and "o1 =" not in sliced
+    assert "m2.load_state_dict(m1.state_dict())" in sliced and "torch.manual_seed(0)" in sliced
+    assert [u.source for u in program.units.values()] == ["m2.weight", "loss"]
+
+
+@pytest.mark.parametrize("tests,line", [
+    ("for a, b in [(4, 31689), (5, 39608)]:\n    assert f(a) == b\n", 1),
+    ("cases = [(4, 31689)]\nfor a, b in cases:\n    assert f(a) == b\n", 2),
+    ("for a in range(3):\n    want = a * 7919\n    assert f(a) == want\n", 1),
+])
+def test_a_kept_binding_no_check_needs_is_refused(tests: str, line: int) -> None:
+    with pytest.raises(ChecksError, match=f"line {line}: `.*` is bound here but no check "
+                                          "needs it"):
+        observation_program(tests, SOLUTION)
+
+
+@pytest.mark.parametrize("tests", [
+    "def check(a, b):\n    return f(a) == b\nassert check(4, 31689)\n",
+    "def check(a, b):\n    assert f(a) == b\ncheck(4, 31689)\nassert f(1) == 2\n",
+    "assert all(f(a) == b for a, b in [(4, 31689)])\n",
+    "assert list(map(lambda a: f(a) == 1, [4]))\n",
+])
+def test_comparisons_hidden_from_the_asserts_are_refused(tests: str) -> None:
+    with pytest.raises(ChecksError, match="comparison"):
+        observation_program(tests, SOLUTION)
+
+
+def test_tests_that_observe_nothing_of_the_solution_are_refused() -> None:
+    with pytest.raises(ChecksError, match="observe nothing"):
+        observation_program("x = 1\nassert x == 1\n", SOLUTION)
+
+
 def test_each_comparison_is_observed_with_its_result_when_nothing_is_stripped() -> None:
-    program = observation_program("assert (m.forward(z) == m(z)).all()\n"
-                                  "assert Vec(1, 2) + Vec(3, 4) == Vec(4, 6)\n")
+    program = observation_program("mm = Model()\nz = torch.zeros(1, 4)\n"
+                                  "assert (mm.forward(z) == mm(z)).all()\n"
+                                  "assert Vec(1, 2) + Vec(3, 4) == Vec(4, 6)\n", SOLUTION)
     keys = {k: (u.source, u.is_result) for k, u in program.units.items()}
     assert keys == {
-        "L1.1.0": ("m.forward(z)", False), "L1.1.1": ("m(z)", False),
-        "L1.1.=": ("m.forward(z) == m(z)", True),
-        "L2.1.0": ("Vec(1, 2) + Vec(3, 4)", False), "L2.1.1": ("Vec(4, 6)", False),
-        "L2.1.=": ("Vec(1, 2) + Vec(3, 4) == Vec(4, 6)", True),
+        "L3.1.0": ("mm.forward(z)", False), "L3.1.1": ("mm(z)", False),
+        "L3.1.=": ("mm.forward(z) == mm(z)", True),
+        "L4.1.0": ("Vec(1, 2) + Vec(3, 4)", False), "L4.1.1": ("Vec(4, 6)", False),
+        "L4.1.=": ("Vec(1, 2) + Vec(3, 4) == Vec(4, 6)", True),
     }
 
 
 def test_asserts_without_a_comparison_observe_their_arguments() -> None:
-    program = observation_program("assert isinstance(total, float)\n"
-                                  "assert callable(m) and [m(i) for i in range(3)] == [0, 2, 4]\n"
-                                  "assert ok\n")
-    sources = [u.source for u in program.units.values()]
-    assert sources == ["total", "[m(i) for i in range(3)]", "ok"]
+    program = observation_program("t = total()\nmm = Model()\n"
+                                  "assert isinstance(t, float)\n"
+                                  "assert callable(mm) and [mm(i) for i in range(3)] == "
+                                  "[0, 2, 4]\n", SOLUTION)
+    assert [u.source for u in program.units.values()] == ["t", "[mm(i) for i in range(3)]"]
 
 
 def test_statements_and_loops_stay_with_their_lines() -> None:
-    tests = "m = Model()\nfor i in range(3):\n    assert m(i) == i\nprint('done')\n"
-    program = observation_program(tests)
+    tests = "mm = Model()\nfor i in range(3):\n    assert mm(i) == i\nprint('done')\n"
+    program = observation_program(tests, SOLUTION)
     assert [s["line"] for s in program.statements] == [1, 2, 4]
-    assert "m = Model()" in program.statements[0]["src"]
-    assert program.units["L3.1.0"].source == "m(i)"
-
-
-def test_comparisons_inside_lambdas_and_comprehensions_are_part_of_their_operand() -> None:
-    program = observation_program("assert all(f(x) > 0 for x in xs)\n")
-    assert [u.source for u in program.units.values()] == ["all(f(x) > 0 for x in xs)"]
+    assert program.units["L3.1.0"].source == "mm(i)"
 
 
 def test_the_verification_program_keeps_the_asserts() -> None:
@@ -78,4 +144,4 @@ def test_inputs_become_calls() -> None:
 
 def test_tests_that_do_not_parse_are_the_cards_fault() -> None:
     with pytest.raises(ChecksError, match="line 1"):
-        observation_program("assert f(1) ==\n")
+        observation_program("assert f(1) ==\n", SOLUTION)

@@ -164,10 +164,21 @@ def judge(truth: object, typed: str, **tol: object) -> Outcome:
     (DtypeValue("bfloat16"), "'torch.bfloat16'", False, True),
     (6.0, "6", True, False), (6, "6.0", True, False),
     (t([6.0], (1,)), "6", False, True),  # the right number, brackets missing
+    ({1, 2}, "{True, 2}", False, False),  # True is not 1, in a set too
+    ({1: "x", 0: "y"}, "{True: 'x', False: 'y'}", False, False),
+    ({1: "x"}, "{1.0: 'x'}", True, False),  # but 1.0 is the number 1
+    (10000, "10009", False, True),  # whole numbers are exact (0.09% off: a near miss)
+    (10000, "10000.0", True, False),
 ])
 def test_container_and_kind_rules(truth: object, typed: str, correct: bool, near: bool) -> None:
     out = judge(truth, typed)
     assert (out.correct, out.near_miss) == (correct, near), out.diagnosis
+
+
+def test_numbers_too_long_to_print_stay_printable() -> None:
+    huge = int("f" * 3700, 16)
+    out = compare(1, huge)
+    assert not out.correct and "digits>" in out.diagnosis
 
 
 def test_a_pair_is_a_tuple_and_a_tensor_is_not_a_pair() -> None:

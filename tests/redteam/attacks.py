@@ -45,6 +45,31 @@ class Attack:
     card_kind: str = "value"  # for `typed` attacks: the kind of card answered
     timeout: float = 1.0
     settle: float = 0.0  # seconds to wait before looking for late effects
+    shows: str | None = None  # for `card` attacks: the result that proves each try failed
+    target: dict[str, Any] | None = None  # for `answer` attacks: another code card to answer
+
+
+TABLE_CARD = {"id": "table", "kind": "code", "prompt": "Write f",
+              "tests": "for a, b in [(4, 31689), (5, 39608)]:\n    assert f(a) == b\n",
+              "reference": F_REFERENCE}
+BIG_BATCH_CARD = {
+    "id": "accumulate", "kind": "code", "prompt": "Write train_step", "tests": (
+        "torch.manual_seed(0)\n"
+        "m1, m2 = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)\n"
+        "m2.load_state_dict(m1.state_dict())\n"
+        "x, y = torch.randn(8, 3), torch.randn(8, 1)\n"
+        "o1 = torch.optim.SGD(m1.parameters(), lr=0.1)\n"
+        "o2 = torch.optim.SGD(m2.parameters(), lr=0.1)\n"
+        "o1.zero_grad(); torch.nn.MSELoss()(m1(x), y).backward(); o1.step()\n"
+        "batches = list(zip(x.chunk(2), y.chunk(2)))\n"
+        "total = train_step(m2, o2, torch.nn.MSELoss(), batches, 2)\n"
+        "assert torch.allclose(m1.weight, m2.weight, atol=1e-6)\n"
+        "assert isinstance(total, float)\n"),
+    "reference": (
+        "def train_step(model, opt, loss_fn, batches, accum):\n"
+        "    opt.zero_grad()\n    total = 0.0\n    for x, y in batches:\n"
+        "        loss = loss_fn(model(x), y)\n        (loss / accum).backward()\n"
+        "        total += loss.item()\n    opt.step()\n    return total\n")}
 
 
 def fill(code: str, fields: dict[str, Any]) -> str:
@@ -135,6 +160,48 @@ ATTACKS: list[Attack] = [
        "import os\nos.closerange(3, 1024)\ndef f(x):\n    return 0", "ok", "crashed"),
     _a("an endless loop in the answer", "forge", "answer",
        "def f(x):\n    while True:\n        pass", "timeout"),
+    _a("the reference found in the memory inherited from the worker", "forge", "answer",
+       "import gc\nfor o in gc.get_objects():\n"
+       "    if type(o) is dict and type(o.get('code')) is str and 'gc.get_objects' not in "
+       "o['code']:\n"
+       "        try:\n            exec(o['code'], globals())\n        except Exception:\n"
+       "            pass\n"
+       "    if type(o) is dict and type(o.get('observation')) is str and '29907' in "
+       "o['observation']:\n"
+       "        globals()['f'] = lambda x, _v=[29907, 13, 7932, 15851, 23770, 31689]: "
+       "_v.pop(0)\n"
+       "if 'f' not in globals():\n    def f(x):\n        return 0",
+       "ok", "error", "timeout", timeout=3.0),
+    _a("an int where the reference gives a float", "forge", "answer",
+       "def f(x):\n    return float((x * 7919 + 13) % 104729)"),
+    _a("a class whose == says yes to anything", "forge", "answer",
+       "class Liar(int):\n    def __eq__(self, other):\n        return True\n"
+       "    __hash__ = int.__hash__\n\ndef f(x):\n    return Liar(0)"),
+    _a("expected values read from a table the tests loop over", "forge", "answer",
+       "import sys\ndef f(x):\n    frame = sys._getframe(1)\n    while frame is not None:\n"
+       "        for name, value in frame.f_locals.items():\n"
+       "            if name == 'b' and isinstance(value, int):\n                return value\n"
+       "        frame = frame.f_back\n    return 0", "ok", "error", target=TABLE_CARD),
+    _a("the expected model copied from the tests' frames", "forge", "answer",
+       "import sys\ndef train_step(model, opt, loss_fn, batches, accum):\n"
+       "    total = sum(loss_fn(model(x), y).item() for x, y in batches)\n"
+       "    frame = sys._getframe(1)\n    while frame is not None:\n"
+       "        m1 = frame.f_locals.get('m1') or frame.f_globals.get('m1')\n"
+       "        if m1 is not None:\n            model.load_state_dict(m1.state_dict())\n"
+       "            break\n        frame = frame.f_back\n    return total",
+       target=BIG_BATCH_CARD),
+    _a("a set whose items all hash alike", "forge", "answer",
+       "import sys\nproto = sys.modules['quizcards.checker.protocol']\n"
+       "big = [k * (2**61 - 1) for k in range(1, 40000)]\n"
+       "proto.encode_or_opaque = lambda v: {'t': 'set', 'items': big}\n"
+       "sys.modules['quizcards.checker.run'].encode_or_opaque = proto.encode_or_opaque\n"
+       "def f(x):\n    return 0", "ok", "error", "crashed", timeout=2.0),
+    _a("a complex number too large for a float", "forge", "answer",
+       "import sys\nproto = sys.modules['quizcards.checker.protocol']\n"
+       "bomb = lambda v: {'t': 'complex', 're': 10**400, 'im': 0}\n"
+       "sys.modules['quizcards.checker.run'].encode_or_opaque = bomb\n"
+       "def f(x):\n    return 0", "ok", "error", "crashed"),
+    _a("a hex number too long to print", "forge", "typed", "0x" + "f" * 3700),
     # -- reading outside -----------------------------------------------------------------------
     _a("system files", "read", "card", "out = []\nfor p in ('/etc/shadow', '/etc/passwd'):\n"
        "    try:\n        out.append(open(p).read()[:200])\n"
@@ -265,6 +332,15 @@ ATTACKS: list[Attack] = [
        "    except OSError as e:\n        out.append(type(e).__name__)\n        continue\n"
        "    if pid == 0:\n        b = bytearray(800 << 20)\n        time.sleep(3)\n"
        "        os._exit(0)\n    out.append(pid)\nresult = out"),
+    _a("memory outside the address space: SysV shm, memfd, message queues", "resource",
+       "card",
+       "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+       "libc.shmat.restype = ctypes.c_void_p\nout = []\n"
+       "sid = libc.shmget(0, 32 << 20, 0o1600)\nout.append(sid)\n"
+       "try:\n    fd = os.memfd_create('m')\n    os.write(fd, b'1' * (8 << 20))\n"
+       "    out.append('memfd')\nexcept OSError as e:\n    out.append(type(e).__name__)\n"
+       "out.append(libc.msgget(0, 0o1600))\nout.append(libc.semget(0, 1, 0o1600))\n"
+       "result = out", shows="[-1, 'PermissionError', -1, -1]"),
     _a("10**11 floats", "resource", "card", "x = torch.empty(10**11)\nresult = 1", "memory"),
     _a("a list of 10**11 items", "resource", "card", "x = [0.0] * 10**11\nresult = 1",
        "memory"),

@@ -99,8 +99,9 @@ class Arena:
         return touched
 
     def stray_processes(self, settle: float = 3.0) -> list[tuple[int, int]]:
-        """Live processes of the check identities other than the worker and its one spare
-        (a supervisor and its check). Waits up to `settle` s for finished checks to end."""
+        """Live processes of the check identities other than the worker, its zygote and its
+        one spare (a supervisor and its check). Waits up to `settle` s for finished checks to
+        end."""
         worker = self.checker._clients[0].info["pid"]
         if self.identity == "root":
             low = FRESH_UID_BASE + (worker % 100_000) * 1000
@@ -117,7 +118,7 @@ class Arena:
             tree = _descendants(procs, worker)
             strays = [(pid, uid) for pid, (_, uid) in procs.items()
                       if ours(uid) and pid != worker and pid not in tree]
-            if len(tree) > 2:
+            if len(tree) > 3:
                 strays += [(pid, procs[pid][1]) for pid in sorted(tree)]
             if not strays or time.monotonic() > deadline:
                 return strays

@@ -52,7 +52,7 @@ def _run(arena: Arena, attack: Attack) -> object:
         deck = arena.deck(card)
         return arena.checker.check(deck, deck.cards[0], code)
     if attack.via == "answer":
-        deck = arena.deck({**CODE, "timeout": attack.timeout})
+        deck = arena.deck({**(attack.target or CODE), "timeout": attack.timeout})
         return arena.checker.check(deck, deck.cards[0], code)
     deck = arena.deck({"id": "hostile", "kind": "value", "prompt": "?", "code": code,
                        "timeout": attack.timeout})
@@ -71,6 +71,8 @@ def test_attack_fails(arena: Arena, attack: Attack) -> None:
     time.sleep(attack.settle)
 
     assert verdict.status in attack.statuses, (verdict.status, verdict.diagnosis)
+    if attack.shows is not None:
+        assert verdict.expected == attack.shows
     if attack.via in ("typed", "answer"):
         assert not verdict.correct, verdict
     assert took <= attack.timeout + 1.5, took

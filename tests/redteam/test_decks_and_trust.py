@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -44,7 +43,7 @@ def test_the_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert loaded is None and took < 1.0 and peak < 100 << 20
     assert len(problems) == 1 and "a YAML bomb?" in problems[0].message
-    assert (problems[0].line, problems[0].col) == (1, 1)
+    assert (problems[0].line, problems[0].col) == (5, 5)  # the alias that tips it over
 
 
 def test_lint_refuses_the_bomb_before_anything_else(tmp_path: Path) -> None:
@@ -100,28 +99,38 @@ def test_trust_refuses_a_bomb_before_it_is_asked(tmp_path: Path) -> None:
 EVIL = GOOD.replace("result = 1 + 1", "import os; result = os.getuid()")
 
 
-def test_trust_pins_the_bytes_that_were_parsed_not_a_second_read(tmp_path: Path) -> None:
-    """A file that reads one way and then another (a FIFO fed by a writer that swaps
-    contents) must not borrow the trust of the content it shows the second time."""
-    fifo = tmp_path / "deck.yaml"
-    trust.trust(fifo, GOOD.encode())  # the user read and trusted GOOD at this path
-    os.mkfifo(fifo)
+def test_trust_pins_the_bytes_that_were_parsed_not_a_second_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file swapped between two reads must not borrow the trust of what the second read
+    shows: the first read of the deck gives EVIL, every later one the trusted GOOD."""
+    import builtins
+    import io
 
-    def writer() -> None:
-        for text in (EVIL, GOOD):  # each open of the file reads the next content
-            with open(fifo, "w") as f:
-                f.write(text)
-            time.sleep(0.3)  # the reader sees EOF before the next content is offered
+    path = _deck(tmp_path, GOOD)
+    trust.trust(path, GOOD.encode())  # the user read and trusted GOOD at this path
+    reads = []
+    real_fdopen, real_open = os.fdopen, builtins.open
 
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    loaded, _ = load_file(fifo)
+    def swapped(data: bytes) -> io.BytesIO:
+        reads.append(len(reads))
+        return io.BytesIO(EVIL.encode() if len(reads) == 1 else data)
+
+    def fake_fdopen(fd, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+            return swapped(GOOD.encode())
+        return real_fdopen(fd, *args, **kwargs)
+
+    def fake_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file) == str(path):
+            return swapped(GOOD.encode())
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", fake_fdopen)
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(io, "open", fake_open)
+    loaded, _ = load_file(path)
     assert loaded is not None and "os.getuid" in loaded.deck.cards[0].code  # type: ignore[attr-defined]
-    assert not trust.is_trusted(fifo, loaded.sha256)  # EVIL was parsed: not trusted
-    time.sleep(0.4)
-    drain = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # release a writer still waiting
-    thread.join(timeout=5)
-    os.close(drain)
+    assert not trust.is_trusted(path, loaded.sha256)  # EVIL was parsed: not trusted
 
 
 def test_trust_follows_the_content(tmp_path: Path) -> None:
@@ -146,3 +155,52 @@ def test_a_symlink_in_a_trusted_folder_does_not_lend_its_trust(tmp_path: Path) -
     own = _deck(folder, GOOD, "own.yaml")
     loaded, _ = load_file(own)
     assert loaded is not None and trust.is_trusted(own, loaded.sha256)
+
+
+def _cli_lint(path: Path, timeout: float = 30) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "quizcards", "lint", "--no-exec", str(path)],
+                         capture_output=True, text=True, timeout=timeout)
+    return out, time.monotonic() - started
+
+
+def test_a_bomb_with_a_large_anchor_is_refused(tmp_path: Path) -> None:
+    items = ",".join(["1"] * 200_000)
+    text = (f"id: y\ntitle: y\nlol:\n  a: &a [{items}]\n  b: [" + ",".join(["*a"] * 60)
+            + "]\ncards: []\n")
+    loaded, problems = load_file(_deck(tmp_path, text))
+    assert loaded is None and any("a YAML bomb?" in p.message for p in problems), problems
+
+
+def test_deep_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
+    path = _deck(tmp_path, "id: y\ntitle: y\ncards: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    out, took = _cli_lint(path)
+    assert out.returncode == 1 and "nested more than 200" in out.stdout, out.stderr[-500:]
+    assert took < 10
+    block = "id: y\ntitle: y\ncards:\n" + "- " * 30_000 + "x\n"
+    loaded, problems = load_file(_deck(tmp_path, block, "block.yaml"))
+    assert loaded is None and "nested more than 200" in problems[0].message
+
+
+@pytest.mark.parametrize("scalar", ["1" + ":59" * 60_000, "1" * 4_400, "0x" + "f" * 4_000],
+                         ids=["sexagesimal", "4400-digits", "hex-4000"])
+def test_numbers_too_large_are_a_problem_not_a_traceback(tmp_path: Path, scalar: str) -> None:
+    text = ("id: y\ntitle: y\ncards:\n  - id: c\n    kind: value\n    prompt: '?'\n"
+            f"    code: result = 1\n    timeout: {scalar}\n")
+    started = time.monotonic()
+    loaded, problems = load_file(_deck(tmp_path, text))
+    assert time.monotonic() - started < 2
+    assert loaded is None and problems and problems[0].line == 8
+
+
+def test_a_fifo_is_refused_not_waited_for(tmp_path: Path) -> None:
+    path = tmp_path / "fifo.yaml"
+    os.mkfifo(path)
+    out, took = _cli_lint(path, timeout=20)
+    assert out.returncode == 1 and "not a regular file" in out.stdout and took < 10
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "ok.yaml").write_text(GOOD)
+    out, took = _cli_lint(folder, timeout=20)
+    assert took < 10 and "fifo.yaml" in out.stdout

@@ -43,6 +43,7 @@ from quizcards.checker.judge import (
     judge_recall,
     judge_typed,
     reference_problem,
+    slice_problem,
     truth_only,
 )
 from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
@@ -380,12 +381,13 @@ class Checker:
     # -- jobs --------------------------------------------------------------------------------
     def program(self, card: CodeCard, values: dict[str, Any]) -> Program:
         """The card's checks as an observation program (ChecksError when they do not parse)."""
-        key = (card.tests, card.entry, json.dumps([card.inputs, values], sort_keys=True,
-                                                  default=repr))
+        key = (card.tests, card.entry, card.reference, card.answer,
+               json.dumps([card.inputs, values], sort_keys=True, default=repr))
         program = self._programs.get(key)
         if program is None:
             if card.tests:
-                program = observation_program(fill(card.tests, values))
+                program = observation_program(fill(card.tests, values),
+                                              self.reference_of(card, values))
             else:
                 program = calls_program(card.entry or "", list(card.inputs))
             self._programs[key] = program
@@ -482,15 +484,26 @@ class Checker:
 
     def verify(self, deck: Deck, card: CodeCard, *, values: dict[str, Any] | None = None,
                shipped: bool = True) -> Verdict:
-        """A code card's reference against its own tests, as written (for lint)."""
+        """For lint: a code card's reference passes its own tests as written, and the sliced
+        checks (what runs beside the learner's code) observe on it what the whole tests do."""
         values = self._values(card, 0, values)
         if not card.tests:
             return self.check(deck, card, None, values=values, shipped=shipped)
+        reference = self.reference_of(card, values)
         program = _verification_program(fill(card.tests, values))
-        job = {"setup": deck.setup, "code": self.reference_of(card, values), "seed": 0,
-               **program.job_part()}
+        job = {"setup": deck.setup, "code": reference, "seed": 0, **program.job_part()}
         run = self._run(self._request(card, job, shipped))
-        return reference_problem(card, run, program) or Verdict("code")
+        problem = reference_problem(card, run, program)
+        if problem is not None:
+            return problem
+        try:
+            sliced = self.program(card, values)
+        except ChecksError as exc:
+            return Verdict("code", status="error", diagnosis=str(exc))
+        runs = [self._run(self._request(card, {"setup": deck.setup, "code": reference,
+                                               "seed": 0, **sliced.job_part(whole)}, shipped))
+                for whole in (False, True)]
+        return slice_problem(card, sliced, *runs) or Verdict("code")
 
     def map(self, tasks: Iterable[Callable[[], Any]]) -> Iterator[tuple[int, Any]]:
         """Run many checks over all workers; yields (task index, result) as they complete."""

@@ -366,6 +366,31 @@ def reference_problem(card: CodeCard, ref: Run, program: Program) -> Verdict | N
     return None
 
 
+def slice_problem(card: CodeCard, program: Program, sliced: Run, whole: Run) -> Verdict | None:
+    """For lint: the sliced checks must observe on the reference what the whole tests do,
+    else leaving out the statements no check seems to need changed what the checks see."""
+    for run in (sliced, whole):
+        problem = reference_problem(card, run, program)
+        if problem is not None:
+            return problem
+    a, b = sliced.observation, whole.observation
+    assert a is not None and b is not None
+    tol = Tolerance(CODE_TOLERANCE.rtol if card.rtol is None else card.rtol,
+                    CODE_TOLERANCE.atol if card.atol is None else card.atol, decimals=None,
+                    strict=True)
+    for x, y in zip(a.units, b.units, strict=False):
+        if x.key != y.key or not compare(y.value, x.value, tol).correct:
+            info = program.units.get(y.key)
+            where = f"line {info.line}: `{info.source}`" if info else y.key
+            return _verdict("code", sliced, status="error", diagnosis=(
+                f"{where} gives another value when the statements no check uses are left out "
+                "(they run only on the expected side): make the check read what it depends on"))
+    if len(a.units) != len(b.units):
+        return _verdict("code", sliced, status="error", diagnosis="the checks observe other "
+                        "values when the statements no check uses are left out")
+    return None
+
+
 def _stopped_text(exc: ExcInfo, program: Program) -> str:
     where = f"line {exc.line}" if exc.line else "a check"
     source = next((s["src"] for s in program.statements if s["line"] == exc.line), "")
@@ -406,7 +431,8 @@ def judge_code(card: CodeCard, program: Program, ref: Run, mine: Run) -> Verdict
         return _verdict("code", mine, expected=expected, got=obs.raised.line_text,
                         diagnosis=f"{where} raised {obs.raised.line_text}")
     tol = Tolerance(CODE_TOLERANCE.rtol if card.rtol is None else card.rtol,
-                    CODE_TOLERANCE.atol if card.atol is None else card.atol)
+                    CODE_TOLERANCE.atol if card.atol is None else card.atol, decimals=None,
+                    strict=True)
     for i, want in enumerate(truth.units):
         label = _unit_label(want.key, program, want.args)
         if i >= len(obs.units):

@@ -31,6 +31,8 @@ MAX_STDOUT = 1 << 20  # characters of printed text
 MAX_UNITS = 2_000  # observed checks in one program run
 MAX_TEXT = 2_000  # exception messages, display text of opaque objects
 MAX_INT_DIGITS = 4_000  # below Python's int<->str limit (4300); larger ints travel as hex
+MAX_HASHED = 2_000  # set items and dict keys in one Observation: hashing crafted colliding
+# values costs the judge quadratic time, so their number is bounded
 
 # Tensor dtypes the schema knows (torch's names without "torch.", NumPy's as they print).
 DTYPES = frozenset({
@@ -103,13 +105,23 @@ class LongStr:
     head: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OpaqueValue:
     """Anything that is not data (a function, a module, an instance of your own class).
-    Equal to another only by type; `text` is for display and never judged."""
+    `text` is for display and never judged. An instance of a class the card or the learner
+    defined carries its attributes (`vars(obj)`) as data, so two of them compare by type and
+    attributes; anything else compares by type only."""
 
     type: str
     text: str
+    attrs: dict[str, Any] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpaqueValue) and (self.type, self.attrs) == (
+            other.type, other.attrs)
+
+    def __hash__(self) -> int:
+        return hash(self.type)
 
 
 @dataclass(frozen=True)
@@ -326,7 +338,13 @@ def encode_value(obj: Any, _budget: _Budget | None = None, _depth: int = 0) -> A
                                        for k, v in obj.items()]}
     if cls is type or issubclass(cls, type):
         return {"t": "type", "name": type_name(obj)}
-    return {"t": "opaque", "type": type_name(cls), "text": _safe_repr(obj)}
+    out: dict[str, Any] = {"t": "opaque", "type": type_name(cls), "text": _safe_repr(obj)}
+    if getattr(cls, "__module__", None) == "__main__":  # defined by the card or the learner
+        attrs = getattr(obj, "__dict__", None)
+        if type(attrs) is dict and all(type(k) is str for k in attrs):
+            out["attrs"] = {"t": "dict", "items": [[k, encode_value(v, budget, _depth + 1)]
+                                                   for k, v in list(attrs.items())[:200]]}
+    return out
 
 
 def _sorted_items(items: Any) -> list[Any]:
@@ -375,6 +393,7 @@ def dumps(observation: dict[str, Any]) -> bytes:
 class _Decoder:
     def __init__(self) -> None:
         self.nodes = 0
+        self.hashed = 0
 
     def fail(self, message: str) -> ProtocolError:
         return ProtocolError(message)
@@ -428,9 +447,9 @@ class _Decoder:
 
     def number(self, v: Any) -> float | int | bool:
         self.take()
-        if type(v) in (int, float, bool):
+        if type(v) in (float, bool) or (type(v) is int and -(1 << 64) < v < 1 << 64):
             return v
-        raise self.fail("tensor values must be numbers")
+        raise self.fail("tensor values must be numbers of a tensor's size")
 
     def tensor(self, v: dict[str, Any], depth: int) -> TensorValue:
         self.keys(v, {"t", "kind", "dtype", "shape", "grad", "values"}, {"digest"})
@@ -500,6 +519,9 @@ def _dec_tuple(d: _Decoder, v: dict[str, Any], depth: int) -> Any:
 
 
 def _hashable(d: _Decoder, items: list[Any]) -> list[Any]:
+    d.hashed += len(items)
+    if d.hashed > MAX_HASHED:
+        raise d.fail("too many set items or dict keys to compare")
     try:
         for x in items:
             hash(x)
@@ -599,8 +621,13 @@ def _dec_named(d: _Decoder, v: dict[str, Any], depth: int) -> Any:
 
 
 def _dec_opaque(d: _Decoder, v: dict[str, Any], depth: int) -> Any:
-    d.keys(v, {"t", "type", "text"})
-    return OpaqueValue(d.text(v["type"], "type", 300), d.text(v["text"], "text"))
+    d.keys(v, {"t", "type", "text"}, {"attrs"})
+    attrs = None
+    if "attrs" in v:
+        attrs = d.value(v["attrs"], depth + 1)
+        if not isinstance(attrs, dict) or not all(type(k) is str for k in attrs):
+            raise d.fail("attrs are a dict of names")
+    return OpaqueValue(d.text(v["type"], "type", 300), d.text(v["text"], "text"), attrs)
 
 
 _TAGS = {
@@ -631,6 +658,10 @@ def decode_observation(text: str) -> Observation:
         return _observation(d, raw)
     except RecursionError:
         raise ProtocolError("values nested too deeply") from None
+    except (OverflowError, ValueError, TypeError) as exc:  # numbers no real value has
+        if isinstance(exc, ProtocolError):
+            raise
+        raise ProtocolError(f"a value out of range ({type(exc).__name__})") from None
 
 
 def _observation(d: _Decoder, raw: dict[str, Any]) -> Observation:

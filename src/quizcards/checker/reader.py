@@ -150,6 +150,8 @@ class _Reader:
     # -- literals ------------------------------------------------------------------------
     def n_Constant(self, node: ast.Constant) -> Any:
         value = node.value
+        if type(value) is int and abs(value) >= 10**4000:  # 0xfff... gets past the parser
+            raise self.bad(node, "the number has too many digits")
         if type(value) is float and math.isfinite(value):
             segment = ast.get_source_segment(self.text, node)
             if segment:

@@ -32,6 +32,7 @@ class Tolerance:
     atol: float = 1e-5
     check_dtype: bool = False
     decimals: int | None = 2  # the fewest decimals a typed number needs (None: exact only)
+    strict: bool = False  # code cards: int is not float, a list is not a tensor, ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,14 @@ def _num(x: Any) -> str:
     """A number in a diagnosis (6 significant digits, as the old checker printed them)."""
     if isinstance(x, float):
         return f"{x:.6g}"
-    return repr(x)
+    return _int_text(x) if type(x) is int else repr(x)
+
+
+def _int_text(x: int) -> str:
+    """An int as digits, or its size when it has too many to print."""
+    if abs(x) < 10**100:
+        return repr(x)
+    return f"<an int of about {int(x.bit_length() * 0.30103) + 1} digits>"
 
 
 def _tensor_format(values: list[Any]) -> Any:
@@ -160,8 +168,8 @@ def show(v: Any) -> str:
         return inner if isinstance(v, set) else f"frozenset({inner})"
     if isinstance(v, dict):
         return "{" + ", ".join(f"{show(k)}: {show(x)}" for k, x in v.items()) + "}"
-    if isinstance(v, float):
-        return repr(v)
+    if type(v) is int:
+        return _int_text(v)
     return repr(v)
 
 
@@ -241,6 +249,8 @@ def compare(expected: Any, got: Any, tol: Tolerance = Tolerance(), path: str = "
     """Is `got` the same value as `expected` (the truth)? docs/grading.md, section 2, rule by
     rule; the outcome says what differs and whether it is a near miss (section 3)."""
     where = f" at {path}" if path else ""
+    if tol.strict and _type_key(expected) != _type_key(got):  # code cards: types are behaviour
+        return _wrong_kind(expected, got, where)
     if isinstance(expected, TypeValue | DtypeValue) and isinstance(got, str):
         return _named(expected, got, where)
     if isinstance(expected, str) and isinstance(got, TypeValue | DtypeValue):
@@ -275,14 +285,33 @@ def compare(expected: Any, got: Any, tol: Tolerance = Tolerance(), path: str = "
     if isinstance(expected, str | LongStr):
         return _strings(expected, got, where)
     if isinstance(expected, OpaqueValue) and isinstance(got, OpaqueValue):
-        if expected.type == got.type:
-            return RIGHT
-        return Outcome(False, f"expected {kind_of(expected)}{where}, got {kind_of(got)}")
+        if expected.type != got.type:
+            return Outcome(False, f"expected {kind_of(expected)}{where}, got {kind_of(got)}")
+        if expected.attrs is None or got.attrs is None:
+            return RIGHT if expected.attrs is got.attrs else Outcome(
+                False, f"expected {kind_of(expected)}{where}, got one without its attributes")
+        out = compare(expected.attrs, got.attrs, tol, f"{path}.__dict__")
+        return out if out.correct else Outcome(False, f"the {kind_of(expected)}'s attributes "
+                                               f"differ{where}: {out.diagnosis}")
     if kind_of(expected) != kind_of(got):
         return _wrong_kind(expected, got, where)
     if expected == got:
         return RIGHT
     return Outcome(False, f"expected {render(expected)}{where}, got {render(got)}")
+
+
+def _type_key(v: Any) -> Any:
+    """What a value is, exactly (code cards): int is not float, a list is not a tensor, a
+    float32 tensor is not a float64 one, a named tuple is not a plain one."""
+    if isinstance(v, TensorValue):
+        return (v.kind, v.dtype)
+    if isinstance(v, NamedValue):
+        return ("named", v.type)
+    if isinstance(v, OpaqueValue):
+        return ("object", v.type)
+    if isinstance(v, LongStr):
+        return str
+    return type(v)
 
 
 def _items_of(v: Any) -> tuple[Any, ...]:
@@ -366,8 +395,9 @@ def _against_tensor(expected: TensorValue, got: Any, tol: Tolerance, where: str)
 def _same_container(expected: Any, got: Any, tol: Tolerance, path: str, where: str
                     ) -> Outcome:
     if isinstance(expected, dict):
-        missing = [k for k in expected if k not in got]
-        extra = [k for k in got if k not in expected]
+        want, have = _keyed(expected, tol), _keyed(got, tol)
+        missing = [want[k] for k in want if k not in have]
+        extra = [have[k] for k in have if k not in want]
         if missing or extra:
             parts = ([f"missing keys {', '.join(sorted(render(k) for k in missing))}"]
                      if missing else []) + (
@@ -375,13 +405,14 @@ def _same_container(expected: Any, got: Any, tol: Tolerance, path: str, where: s
                 if extra else [])
             return Outcome(False, f"keys differ{where}: " + "; ".join(parts),
                            len(missing) + len(extra) == 1)
-        return _worst(compare(expected[k], got[k], tol, f"{path}[{render(k)}]")
-                      for k in expected)
+        return _worst(compare(expected[k], got[have[key]], tol, f"{path}[{render(k)}]")
+                      for key, k in want.items())
     if isinstance(expected, set | frozenset):
-        if expected == got:
+        want, have = _keyed(expected, tol), _keyed(got, tol)
+        if want.keys() == have.keys():
             return RIGHT
-        missing = sorted(render(x) for x in expected - got)
-        extra = sorted(render(x) for x in got - expected)
+        missing = sorted(render(want[k]) for k in want.keys() - have.keys())
+        extra = sorted(render(have[k]) for k in have.keys() - want.keys())
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unexpected {', '.join(extra)}"] if extra else [])
         return Outcome(False, f"sets differ{where}: " + "; ".join(parts),
@@ -433,6 +464,25 @@ def _container_mismatch(expected: Any, got: Any, tol: Tolerance, path: str, wher
                    f"got {kind_of(got)} ({render(got)})")
 
 
+def _key(v: Any, tol: Tolerance) -> Any:
+    """A hashable key that keeps apart what Python's == merges: True is not 1 (and, with
+    strict types, 1 is not 1.0)."""
+    if isinstance(v, bool):
+        return ("bool", v)
+    if _is_number(v):
+        return (type(v).__name__ if tol.strict else "number", v)
+    if isinstance(v, tuple):
+        return ("tuple", tuple(_key(x, tol) for x in v))
+    if isinstance(v, frozenset):
+        return ("frozenset", frozenset(_key(x, tol) for x in v))
+    return (type(v).__name__, v)
+
+
+def _keyed(items: Any, tol: Tolerance) -> dict[Any, Any]:
+    """Set items or dict keys by their keys (see _key), mapped to the items themselves."""
+    return {_key(x, tol): x for x in items}
+
+
 def _loose(v: Any) -> Any:
     """The value with every tuple, named tuple and list made a list (to ask whether only
     the kind of container differs)."""
@@ -472,8 +522,8 @@ def _close(e: Any, g: Any, tol: Tolerance) -> bool | int:
         return isinstance(e, bool) and isinstance(g, bool) and e == g
     if isinstance(e, complex) or isinstance(g, complex):
         return abs(complex(e) - complex(g)) <= tol.atol + tol.rtol * abs(complex(e))
-    if type(e) is int and type(g) is int and e == g:
-        return True
+    if type(e) is int and type(g) is int:  # whole numbers (counts, sizes) are exact
+        return e == g
     try:
         ef, gf = float(e), float(g)
     except OverflowError:  # an int too large for a float: only the exact int would do

@@ -10,8 +10,12 @@ writes is `{"ready": true, "versions": ..., "isolation": ...}` once torch is loa
 is `{"status": ..., "observation": text|null, "isolation": {...}, "diagnosis": ...}`.
 
 Each check is two processes: a supervisor that sets up namespaces and mounts and waits, and
-the check itself (pid 1 of its pid namespace). The next pair is forked right after a reply,
-off the path of the next check. The worker has no threads of its own, so forking is safe.
+the check itself (pid 1 of its pid namespace). They are forked from a zygote, not from the
+worker: the zygote is forked right after the warm-up, before any job, and never receives job
+data, so a check's memory never holds an earlier job (a reference solution, the values it
+gave). The zygote hands the worker each new check's pipes and a pidfd over a unix socket.
+The next pair is made right after a reply, off the path of the next check. Neither the
+worker nor the zygote runs threads of its own, so forking is safe.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -91,19 +96,26 @@ class _Spare:
     pid: int
     job_w: int
     result_r: int
+    status_r: int  # the supervisor writes the check's fate here when it ends
+    pidfd: int | None
     uid: int | None
     ready: dict[str, Any] | None = None
+    status: int | None = None
+
+
+class ZygoteGone(Exception):
+    """The zygote died: the worker cannot make checks any more and must be restarted."""
 
 
 class Worker:
     def __init__(self, plan: Any) -> None:
         self.plan = plan
         self.spare: _Spare | None = None
-        self.pending: list[_Spare] = []  # supervisors not yet reaped
+        self.pending: list[_Spare] = []  # checks whose supervisor has not reported yet
         self.counter = 0
-        self.buffered = b""
+        self.control, self.zygote = _start_zygote(plan)
 
-    # -- forking -----------------------------------------------------------------------------
+    # -- making checks -------------------------------------------------------------------
     def prepare(self) -> None:
         if self.spare is None:
             self.spare = self._fork()
@@ -113,17 +125,15 @@ class Worker:
 
         self.counter += 1
         uid = limits.fresh_uid(os.getpid(), self.counter) if self.plan.root else None
-        job_r, job_w = os.pipe()
-        result_r, result_w = os.pipe()
-        worker = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            os.close(job_w)
-            os.close(result_r)
-            _supervise(self.plan, uid, job_r, result_w, worker)  # never returns
-        os.close(job_r)
-        os.close(result_w)
-        return _Spare(pid, job_w, result_r, uid)
+        try:
+            self.control.sendall(f"{uid if uid is not None else '-'}\n".encode())
+            message, fds, _, _ = socket.recv_fds(self.control, 64, 4)
+        except OSError as exc:
+            raise ZygoteGone(str(exc)) from None
+        if not message:
+            raise ZygoteGone("the zygote ended")
+        job_w, result_r, status_r, *rest = fds
+        return _Spare(int(message), job_w, result_r, status_r, rest[0] if rest else None, uid)
 
     # -- running -----------------------------------------------------------------------------
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -218,28 +228,34 @@ class Worker:
             except UnicodeDecodeError:
                 self._kill(spare)
                 return _reply("crashed", "the result was not UTF-8 text")
-        why = self._death(spare, 1.0)
+        why = self._death(spare, 2.0)
         self._kill(spare)
         return _reply("crashed", why or "the code ended before a result was reported")
 
+    def _status(self, spare: _Spare, wait: float) -> int | None:
+        """The check's fate as its supervisor reported it (exit code, or 128 + the signal);
+        None while it has not ended. Waits up to `wait` seconds."""
+        if spare.status is not None:
+            return spare.status
+        ready, _, _ = select.select([spare.status_r], [], [], max(0.0, wait))
+        if not ready:
+            return None
+        data = os.read(spare.status_r, 64)
+        try:
+            spare.status = int(data.strip() or b"-1")
+        except ValueError:
+            spare.status = -1
+        return spare.status
+
     def _death(self, spare: _Spare, wait: float) -> str | None:
-        """How the check ended, from its supervisor's exit status (waits up to `wait` s)."""
-        end = time.perf_counter() + wait
-        while time.perf_counter() < end:
-            try:
-                pid, status = os.waitpid(spare.pid, os.WNOHANG)
-            except ChildProcessError:
-                return None
-            if pid:
-                self.pending = [p for p in self.pending if p.pid != spare.pid]
-                self._cleanup(spare)
-                return _death_text(status)
-            time.sleep(0.005)
-        return None
+        """How the check ended, from its supervisor's report (waits up to `wait` s)."""
+        status = self._status(spare, wait)
+        return None if status is None else _death_text(status)
 
     def _kill(self, spare: _Spare) -> None:
-        try:
-            os.kill(spare.pid, signal.SIGKILL)  # the check dies with it (PDEATHSIG)
+        try:  # the check dies with its supervisor (PDEATHSIG); a pidfd never hits a reused pid
+            if spare.pidfd is not None:
+                signal.pidfd_send_signal(spare.pidfd, signal.SIGKILL)
         except OSError:
             pass
         if spare.uid is not None:
@@ -248,24 +264,21 @@ class Worker:
             limits.sweep(spare.uid)  # where no pid namespace took the stragglers down
 
     def _cleanup(self, spare: _Spare) -> None:
-        for fd in (spare.result_r,):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        for fd in (spare.result_r, spare.status_r, spare.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         folder = os.path.join(self.plan.scratch, f"check-{spare.pid}")
         if os.path.isdir(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
     def reap(self, block: bool = False) -> None:
-        """Collect finished supervisors (off the answer path)."""
+        """Forget finished checks (off the answer path); the zygote reaps the processes."""
         still: list[_Spare] = []
         for spare in self.pending:
-            try:
-                done = os.waitpid(spare.pid, 0 if block else os.WNOHANG)[0] != 0
-            except ChildProcessError:
-                done = True
-            if done:
+            if self._status(spare, 5.0 if block else 0.0) is not None:
                 self._cleanup(spare)
             else:
                 still.append(spare)
@@ -279,6 +292,11 @@ class Worker:
         for spare in self.pending:
             self._kill(spare)
         self.reap(block=True)
+        self.control.close()  # the zygote sees EOF and ends
+        try:
+            os.waitpid(self.zygote, 0)
+        except ChildProcessError:
+            pass
         shutil.rmtree(self.plan.scratch, ignore_errors=True)
 
 
@@ -298,9 +316,9 @@ def _reply(status: str, diagnosis: str) -> dict[str, Any]:
     return {"status": status, "observation": None, "diagnosis": diagnosis}
 
 
-def _death_text(status: int) -> str:
-    code = os.waitstatus_to_exitcode(status)
-    if code < 0:  # the supervisor itself was killed
+def _death_text(code: int) -> str:
+    """Words for the fate a supervisor reports: the check's exit code, or 128 + a signal."""
+    if code < 0:
         return "the check was killed"
     if code >= 128:  # the supervisor reports the check's signal as 128 + signal
         sig = code - 128
@@ -318,20 +336,82 @@ def _death_text(status: int) -> str:
     return f"the code ended the process (exit status {code}) before a result was reported"
 
 
-# -- the two processes of a check ------------------------------------------------------------
-def _supervise(plan: Any, uid: int | None, job_r: int, result_w: int, worker: int) -> None:
-    """The supervisor: namespaces and mounts, then the check as its child; exits with the
-    check's fate (its exit code, or 128 + the signal that killed it)."""
+# -- the zygote and the two processes of a check --------------------------------------------
+def _start_zygote(plan: Any) -> tuple[socket.socket, int]:
+    """Fork the zygote now, while the worker has held no job; returns its socket and pid."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    worker = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _zygote(plan, theirs, worker)  # never returns
+    theirs.close()
+    return ours, pid
+
+
+def _zygote(plan: Any, control: socket.socket, worker: int) -> None:
+    """Make one check per request ("<uid>" or "-"), forked from this clean process, and
+    send back its supervisor's pid with the job, result and status pipes and a pidfd."""
+    from quizcards.checker.sandbox import limits
+
+    code = 0
+    try:
+        limits.die_with_parent()
+        if os.getppid() != worker:
+            os._exit(1)
+        limits.only_fds({control.fileno()})
+        me = os.getpid()
+        reader = control.makefile("rb")
+        for line in reader:
+            while True:  # collect the supervisors that have ended
+                try:
+                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
+            text = line.decode().strip()
+            uid = None if text == "-" else int(text)
+            job_r, job_w = os.pipe()
+            result_r, result_w = os.pipe()
+            status_r, status_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                reader.close()
+                control.close()
+                for fd in (job_w, result_r, status_r):
+                    os.close(fd)
+                _supervise(plan, uid, job_r, result_w, status_w, me)  # never returns
+            for fd in (job_r, result_w, status_w):
+                os.close(fd)
+            fds = [job_w, result_r, status_r]
+            try:
+                pidfd = os.pidfd_open(pid)  # before this process could reap it
+                fds.append(pidfd)
+            except (OSError, AttributeError):
+                pidfd = None
+            socket.send_fds(control, [f"{pid}\n".encode()], fds)
+            for fd in fds:
+                os.close(fd)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _supervise(plan: Any, uid: int | None, job_r: int, result_w: int, status_w: int,
+               parent: int) -> None:
+    """The supervisor: namespaces and mounts, then the check as its child; reports the
+    check's fate (its exit code, or 128 + the signal that killed it) and exits."""
     code = 71
     try:
         from quizcards.checker import sandbox
         from quizcards.checker.sandbox import limits
 
         limits.die_with_parent()
-        if os.getppid() != worker:
+        if os.getppid() != parent:
             os._exit(code)
         os.setsid()
-        limits.only_fds({job_r, result_w})
+        limits.only_fds({job_r, result_w, status_w})
         try:
             workdir, state = sandbox.setup(plan, uid)
         except BaseException as exc:
@@ -339,6 +419,7 @@ def _supervise(plan: Any, uid: int | None, job_r: int, result_w: int, worker: in
             os._exit(code)
         pid = os.fork()
         if pid == 0:
+            os.close(status_w)
             _check(plan, uid, job_r, result_w, workdir, state)  # never returns
         os.close(job_r)
         os.close(result_w)
@@ -353,6 +434,10 @@ def _supervise(plan: Any, uid: int | None, job_r: int, result_w: int, worker: in
     except BaseException:
         pass
     finally:
+        try:
+            os.write(status_w, f"{code}\n".encode())
+        except OSError:
+            pass
         os._exit(code)
 
 
@@ -445,6 +530,8 @@ def main() -> None:
             continue
         try:
             reply = worker.run(request)
+        except ZygoteGone:
+            raise  # nothing more can run here: the client restarts the worker
         except Exception as exc:  # the worker itself must keep serving
             reply = _reply("error", f"the checker failed: {exc}")
         _write(reply)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,15 +33,32 @@ from quizcards.core.params import outside_code, placeholders
 from quizcards.core.versions import KNOWN_PACKAGES, spec_error
 
 try:  # the C parser is ~10x faster and keeps the same marks
-    _Loader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
+    _Base: type = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_INT = re.compile(r"""^(?:[-+]?0b[0-1_]{1,400}|[-+]?0[0-7_]{1,140}|[-+]?(?:0|[1-9][0-9_]{0,99})
+                   |[-+]?0x[0-9a-fA-F_]{1,100})$""", re.X)
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]{0,99})\.[0-9_]{0,100}(?:[eE][-+][0-9]{1,4})?
+                     |\.[0-9][0-9_]{0,100}(?:[eE][-+][0-9]{1,4})?|[-+]?\.(?:inf|Inf|INF)
+                     |\.(?:nan|NaN|NAN))$""", re.X)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """YAML without 1.1's base-60 numbers (1:59:59 is text here: reading a long one as a number
+    takes quadratic time) and with numbers of at most about 100 digits (longer is text)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, _INT if tag.endswith(":int") else _FLOAT if tag.endswith(":float") else rx)
+                for tag, rx in resolvers]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 Path_ = tuple[str | int, ...]
 MAX_DECK_BYTES = 5 << 20  # a deck file larger than this is refused before it is parsed
 MAX_ALIASES = 100  # YAML alias references in one file
 MAX_EXTRA_NODES = 50_000  # nodes that aliases may add once expanded (a "billion laughs" bomb)
-MAX_DEPTH = 200  # nesting of YAML collections
+MAX_DEPTH = 200  # nesting of YAML collections (the C composer recurses: deeper crashes it)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _YAML_BOOL_WORDS = ("yes", "no", "on", "off", "y", "n")
 
@@ -159,12 +178,22 @@ class _FileLoader:
 
     # -- reading ---------------------------------------------------------------------------
     def read_text(self) -> str | None:
+        try:  # O_NONBLOCK: a FIFO (or a device) must be refused, not waited on
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            self.report((1, 1), f"cannot read file: {exc.strerror or exc}")
+            return None
         try:
-            with open(self.path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                self.report((1, 1), "not a regular file (a deck is a plain YAML file)")
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
                 raw = f.read(MAX_DECK_BYTES + 1)
         except OSError as exc:
             self.report((1, 1), f"cannot read file: {exc.strerror or exc}")
             return None
+        finally:
+            os.close(fd)
         if len(raw) > MAX_DECK_BYTES:
             self.report((1, 1), f"file is larger than {MAX_DECK_BYTES >> 20} MiB: refused "
                         "(split it into several decks)")
@@ -184,6 +213,10 @@ class _FileLoader:
         return text.removeprefix("\ufeff")
 
     def compose(self, text: str) -> tuple[yaml.Node | None, Any]:
+        deep = _too_deep(text)
+        if deep is not None:
+            self.report(*deep)
+            return None, None
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -212,6 +245,9 @@ class _FileLoader:
             mark = getattr(exc, "problem_mark", None)
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             self.report(where, f"YAML error: {exc}")
+            return None, None
+        except (ValueError, OverflowError) as exc:  # e.g. `!!int` with 5,000 digits
+            self.report((1, 1), f"YAML error: a value cannot be built ({str(exc)[:120]})")
             return None, None
         finally:
             loader.dispose()
@@ -461,17 +497,45 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+def _too_deep(text: str) -> tuple[tuple[int, int], str] | None:
+    """Refuse nesting past MAX_DEPTH before composing (the C composer recurses and would
+    crash). A cheap bound first (brackets plus indentation and `- ` chains); only a file that
+    could be too deep pays for an exact walk of the parser's events."""
+    brackets = depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if match.group() in "[{" else -1
+        brackets = max(brackets, depth)
+    block = max((len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()),
+                default=0)
+    if brackets + block <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return ((mark.line + 1, mark.column + 1),
+                            f"YAML nested more than {MAX_DEPTH} levels deep: refused")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the syntax error with its position
+    return None
+
+
 def _alias_problem(root: yaml.Node) -> tuple[tuple[int, int], str] | None:
     """A positioned refusal when aliases would blow the document up (or loop), or nesting is
     too deep; checked on the composed graph (a depth-first walk that visits each node once),
-    before anything is built from it."""
+    before anything is built from it. Each alias counts the size of what it expands."""
     def at(node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     on_path: set[int] = set()
     size: dict[int, int] = {}  # expanded size of each finished node (capped)
     cap = 4 * MAX_EXTRA_NODES
-    aliases = 0
+    aliases = extra = 0
     stack: list[tuple[yaml.Node, Iterator[yaml.Node]]] = [(root, iter(_children(root)))]
     on_path.add(id(root))
     while stack:
@@ -486,17 +550,19 @@ def _alias_problem(root: yaml.Node) -> tuple[tuple[int, int], str] | None:
             return at(child), "a YAML alias refers to its own anchor (a recursive document)"
         if id(child) in size:  # reached a second time: an alias
             aliases += 1
+            extra += size[id(child)]
             if aliases > MAX_ALIASES:
                 return at(child), (f"more than {MAX_ALIASES} YAML aliases: refused before "
                                    "anything else (a YAML bomb?)")
+            if extra > MAX_EXTRA_NODES:
+                return at(child), (f"YAML aliases expand this file by more than "
+                                   f"{MAX_EXTRA_NODES:,} values: refused before anything else "
+                                   "(a YAML bomb?)")
             continue
         if len(stack) > MAX_DEPTH:
             return at(child), f"YAML nested more than {MAX_DEPTH} levels deep: refused"
         on_path.add(id(child))
         stack.append((child, iter(_children(child))))
-    if size[id(root)] > len(size) + MAX_EXTRA_NODES:
-        return at(root), (f"YAML aliases expand this file past {len(size) + MAX_EXTRA_NODES:,}"
-                          " values: refused before anything else (a YAML bomb?)")
     return None
 
 
@@ -543,6 +609,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         short = value if len(value) <= 30 else value[:27] + "..."
         return f"text {short!r}"
+    if isinstance(value, int) and abs(value) >= 10**100:
+        return f"a number of {len(str(abs(value)))} digits"
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, list):

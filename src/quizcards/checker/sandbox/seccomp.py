@@ -11,9 +11,10 @@ clone without CLONE_THREAD: a check's memory then lives in one address space, wh
 RLIMIT_AS caps), exec, mount and friends, ptrace and process_vm_*, bpf, keyctl,
 perf_event_open, io_uring (its operations would bypass this filter), userfaultfd, module
 and kexec loading, handle-based opens, sockets (a check needs none; socketpair stays for
-local pipes), and changes of file metadata (chmod, chown, utime, xattrs: Landlock has no
+local pipes), changes of file metadata (chmod, chown, utime, xattrs: Landlock has no
 access right for them, so without this an ordinary user's check could chmod any file the
-user owns). Threads are allowed.
+user owns), and memory that RLIMIT_AS does not count (SysV shared memory, semaphores and
+message queues, POSIX message queues, memfd). Threads are allowed.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ _ARCHES: dict[str, tuple[int, dict[str, int]]] = {
         "utime": 132, "utimes": 235, "futimesat": 261, "fchownat": 260, "fchmodat": 268,
         "utimensat": 280, "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190,
         "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199, "fchmodat2": 452,
-        "setxattrat": 463, "removexattrat": 466,
+        "setxattrat": 463, "removexattrat": 466, "shmget": 29, "shmat": 30, "shmctl": 31,
+        "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66, "msgget": 68, "msgsnd": 69,
+        "msgrcv": 70, "msgctl": 71, "semtimedop": 220, "mq_open": 240, "mq_unlink": 241,
+        "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
+        "memfd_create": 319, "memfd_secret": 447,
     }),
     "aarch64": (0xC00000B7, {
         "socket": 198, "socketpair": 199, "clone": 220, "execve": 221, "ptrace": 117,
@@ -79,6 +84,11 @@ _ARCHES: dict[str, tuple[int, dict[str, int]]] = {
         "fchmod": 52, "fchmodat": 53, "fchownat": 54, "fchown": 55, "utimensat": 88,
         "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14, "lremovexattr": 15,
         "fremovexattr": 16, "fchmodat2": 452, "setxattrat": 463, "removexattrat": 466,
+        "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
+        "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195,
+        "shmat": 196, "shmdt": 197, "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182,
+        "mq_timedreceive": 183, "mq_notify": 184, "mq_getsetattr": 185, "memfd_create": 279,
+        "memfd_secret": 447,
     }),
 }
 _SPECIAL = {"clone", "clone3", "socketpair"}
