@@ -5,6 +5,7 @@ parsed, never a second read of the file."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -175,7 +176,8 @@ def test_a_bomb_with_a_large_anchor_is_refused(tmp_path: Path) -> None:
 def test_deep_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
     path = _deck(tmp_path, "id: y\ntitle: y\ncards: " + "[" * 50_000 + "]" * 50_000 + "\n")
     out, took = _cli_lint(path)
-    assert out.returncode == 1 and "nested more than 200" in out.stdout, out.stderr[-500:]
+    # refused with its line, whichever YAML build is installed (some refuse it themselves)
+    assert out.returncode == 1 and re.search(r"nest(ed|ing)", out.stdout), out.stdout[-500:]
     assert took < 10
     block = "id: y\ntitle: y\ncards:\n" + "- " * 30_000 + "x\n"
     loaded, problems = load_file(_deck(tmp_path, block, "block.yaml"))
