@@ -145,3 +145,32 @@ def test_inputs_become_calls() -> None:
 def test_tests_that_do_not_parse_are_the_cards_fault() -> None:
     with pytest.raises(ChecksError, match="line 1"):
         observation_program("assert f(1) ==\n", SOLUTION)
+
+
+def test_a_bare_assert_of_the_solution_or_a_helper_observes_what_it_returns() -> None:
+    """`assert shares_memory(x, x.view(-1))` once observed x and x.view(-1): equal for any
+    answer, so `return True` passed. What the call returns is the answer."""
+    tests = ("x = torch.arange(12.).view(3, 4)\n"
+             "assert shares_memory(x, x.view(-1))\n"
+             "def same(a, b):\n    return a.untyped_storage().data_ptr() == "
+             "b.untyped_storage().data_ptr()\n"
+             "assert same(flat(x), x)\n"
+             "assert torch.allclose(flat(x), x.reshape(-1))\n")
+    program = observation_program(tests, "def shares_memory(a, b): ...\ndef flat(x): ...\n")
+    assert [u.source for u in program.units.values()] == [
+        "shares_memory(x, x.view(-1))", "same(flat(x), x)",
+        "flat(x)", "x.reshape(-1)"]  # x went through the solution: it may have changed
+
+
+def test_a_solution_that_always_says_yes_fails_a_bare_assert(checker) -> None:  # type: ignore[no-untyped-def]
+    from quizcards.core.models import Deck
+
+    deck = Deck.model_validate({"id": "d", "title": "D", "setup": "import torch", "cards": [{
+        "id": "c", "kind": "code", "prompt": "?",
+        "tests": "x = torch.arange(6.)\nassert shares(x, x[2:])\nassert not shares(x, x.clone())\n",
+        "reference": "def shares(a, b):\n    return a.untyped_storage().data_ptr() == "
+                     "b.untyped_storage().data_ptr()\n"}]})
+    card = deck.cards[0]
+    assert checker.check(deck, card, card.reference).correct
+    verdict = checker.check(deck, card, "def shares(a, b):\n    return True\n")
+    assert not verdict.correct and "shares(x, x.clone())" in verdict.diagnosis

@@ -253,3 +253,14 @@ def test_nothing_is_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             assert checker.check(d, d.cards[0], "1").correct
         assert [p.name[:15] for p in tmp_path.iterdir()] == ["quizcards-home-"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_card_code_has_a_writable_temporary_folder(checker: Checker) -> None:
+    """tempfile (torch.compile, NamedTemporaryFile) writes into the check's own folder, not
+    the worker's (which the check may not write): it once raised PermissionError."""
+    code = ("import os, tempfile\n"
+            "with tempfile.NamedTemporaryFile() as f:\n"
+            "    f.write(b'x'); f.flush()\n"
+            "    inside = os.path.dirname(f.name) == os.getcwd()\n"
+            "result = (inside, tempfile.gettempdir() == os.environ['TMPDIR'])")
+    assert truth(checker, code) == "(True, True)"

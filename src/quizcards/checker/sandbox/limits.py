@@ -13,6 +13,7 @@ import ctypes
 import os
 import resource
 import signal
+import tempfile
 
 FRESH_UID_BASE = 2_000_000_000  # far above any real user; each check takes a new one
 NPROC_LIMIT = 64  # threads count too; forks are refused by seccomp anyway
@@ -101,6 +102,9 @@ def scrub_environment(workdir: str) -> None:
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     })
     os.chdir(workdir)
+    # tempfile caches its folder on first use, and the worker used it before forking this
+    # check: point it at the check's own folder (the only one the check may write)
+    tempfile.tempdir = workdir
 
 
 def _drop_bounding_set() -> None:
