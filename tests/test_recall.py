@@ -17,7 +17,7 @@ from quizcards.core.session import Session
 from quizcards.library import Library
 from quizcards.line_review import run
 from quizcards.ui.app import create_app
-from quizcards.ui.review import GradeBar, ReviewScreen, feedback_markup
+from quizcards.ui.review import GradeBar, ReviewScreen, feedback_content
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DECK = """id: rc
@@ -50,11 +50,14 @@ def test_a_paraphrase_is_measured_not_marked_wrong() -> None:
     v = judge_recall(card, "one the user created, not made by an operation, so grad is kept")
     assert v.self_graded and not v.correct and v.status == "ok"
     assert v.extra["coverage"] >= 0.7 and "operation" in v.extra["shared"]
-    markup = feedback_markup(v)
-    assert "wrong" not in markup and "$error" not in markup
-    assert "[b $success]operation[/]" in markup and "yours" in markup and "model" in markup
+    content = feedback_content(v)
+    assert "wrong" not in content.plain and "$error" not in str(content.spans)
+    highlighted = {content.plain[s.start:s.end] for s in content.spans
+                   if "$success" in str(s.style)}
+    assert "operation" in highlighted and "the" not in highlighted
+    assert "yours" in content.plain and "model" in content.plain
     same = judge_recall(card, MODEL.upper())
-    assert same.correct and "word for word" in feedback_markup(same)
+    assert same.correct and "word for word" in feedback_content(same).plain
 
 
 async def _wait(pilot, screen: ReviewScreen) -> None:  # type: ignore[no-untyped-def]

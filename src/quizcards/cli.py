@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizcards import __version__
+from quizcards.core.words import plural
 from quizcards.errors import QuizcardsError, TrustError, UsageError
 
 if TYPE_CHECKING:
@@ -205,9 +206,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  got:      {verdict.got}")
     if verdict.diagnosis:
         print(f"  {verdict.diagnosis}")
-    explain = getattr(card, "explain", None)
-    if explain:
-        print(f"  why: {explain.strip()}")
+    if card.explain:
+        from quizcards.core.markdown import to_plain
+        from quizcards.core.params import fill
+
+        why = to_plain(fill(card.explain, verdict.params))
+        print("  why: " + why.replace("\n", "\n       "))
     print(f"  suggested grade: {verdict.suggested_grade}")
     return EXIT_OK
 
@@ -234,20 +238,27 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _require_known(what: str, given: Sequence[str], known: set[str]) -> None:
+    """A usage error naming the closest known name for each unknown one."""
+    import difflib
+
+    for name in given:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listing = ", ".join(sorted(known)) or "none"
+        raise UsageError(f"no {what} {name!r}: {hint}({what}s: {listing})")
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from quizcards.library import Library
 
     decks, tags = getattr(args, "deck", []), getattr(args, "tag", [])
     library = Library.open()
     try:
-        known = {d.deck.id for d in library.decks.decks}
-        for deck_id in decks:
-            if deck_id not in known:
-                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
-        known_tags = {t for ref in library.refs() for t in ref.tags}
-        for tag in tags:
-            if tag not in known_tags:
-                raise UsageError(f"no card has the tag {tag!r}")
+        _require_known("deck", decks, {d.deck.id for d in library.decks.decks})
+        _require_known("tag", tags, {t for ref in library.refs() for t in ref.tags})
         if getattr(args, "plain", False) or not sys.stdout.isatty() or not sys.stdin.isatty():
             from quizcards import line_review
 
@@ -271,20 +282,14 @@ def cmd_exam(args: argparse.Namespace) -> int:
     tags = tuple(t.strip() for arg in args.tags for t in arg.split(",") if t.strip())
     if args.count < 1 or args.minutes <= 0:
         raise UsageError("--count and --minutes must be positive")
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
-        raise UsageError("an exam needs an interactive terminal")
     library = Library.open()
     try:
         cards = library.exam_plan_cards()
-        known_decks = {c.deck_id for c in cards}
-        known_tags = {t for c in cards for t in c.tags}
-        for deck_id in args.deck:
-            if deck_id not in known_decks:
-                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known_decks))})")
-        for tag in tags:
-            if tag not in known_tags:
-                raise UsageError(f"no card has the tag {tag!r} (tags: "
-                                 f"{', '.join(sorted(known_tags))})")
+        # the selection is checked first: a typo is worth hearing about wherever you are
+        _require_known("deck", args.deck, {c.deck_id for c in cards})
+        _require_known("tag", tags, {t for c in cards for t in c.tags})
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            raise UsageError("an exam needs an interactive terminal")
         selection = Selection(tuple(args.deck), tags, args.count, args.minutes)
         seed = args.seed if args.seed is not None else random.randrange(1 << 30)
         chosen = select(cards, selection, seed)
@@ -367,12 +372,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.log:
             n = export.write_review_log(library.store, args.file)
-            print(f"{args.file}: {n} reviews (FSRS optimizer schema)")
+            print(f"{args.file}: {plural(n, 'review')} (FSRS optimizer schema)")
             return EXIT_OK
-        known = {d.deck.id for d in library.decks.decks}
-        for deck_id in args.deck:
-            if deck_id not in known:
-                raise UsageError(f"no deck {deck_id!r} (decks: {', '.join(sorted(known))})")
+        _require_known("deck", args.deck, {d.deck.id for d in library.decks.decks})
         decks = [d for d in library.decks.decks if not args.deck or d.deck.id in args.deck]
         from quizcards.checker.client import make_checker
 
@@ -386,7 +388,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             n = export.write_apkg(cards, args.file)
         else:
             n = export.write_cards_csv(cards, args.file)
-        print(f"{args.file}: {n} cards from {len(decks)} decks")
+        print(f"{args.file}: {plural(n, 'card')} from {plural(len(decks), 'deck')}")
     finally:
         library.close()
     return EXIT_OK
@@ -408,7 +410,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
                             f"imported from {args.file.name}")
     importer.write_deck(deck, out, args.force)
-    print(f"{out}: {len(notes)} recall cards in deck {args.deck_id!r}")
+    print(f"{out}: {plural(len(notes), 'recall card')} in deck {args.deck_id!r}")
     return EXIT_OK
 
 
@@ -426,11 +428,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     retention = data["retention_30d"]
     print(f"{data['day']}: {data['due_today']} due, {data['learning_today']} learning, "
           f"{data['new_left_today']} new left; {data['reviewed_today']} answered today")
-    print(f"streak {data['streak']} days; retention (30 days) "
+    print(f"streak {plural(data['streak'], 'day')}; retention (30 days) "
           f"{'-' if retention is None else f'{retention:.0%}'}; scheduler {data['scheduler']}")
     for deck_id, counts in data["decks"].items():
         print(f"  {deck_id:<28} new {counts['new']:>3}  learning {counts['learning']:>3}  "
-              f"due {counts['due']:>3}  ({counts['cards']} cards)")
+              f"due {counts['due']:>3}  ({plural(counts['cards'], 'card')})")
     for leech in data["leeches"]:
         print(f"  leech (suspended): {leech}")
     for orphan in data["orphaned"]:

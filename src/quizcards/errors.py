@@ -33,3 +33,11 @@ class StoreError(QuizcardsError):
 
 class ConfigError(QuizcardsError):
     """The config file is invalid."""
+
+
+class ReadOnlyProfile(StoreError):
+    """This app may not change cards: it chose read-only, or another one took over."""
+
+
+class StaleAnswer(StoreError):
+    """The card changed in the store (answered elsewhere) since it was shown."""

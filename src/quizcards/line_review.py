@@ -9,10 +9,13 @@ import time
 from collections.abc import Callable
 
 from quizcards.checker.client import Checker, make_checker
+from quizcards.core.markdown import to_plain
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
+from quizcards.core.words import plural
+from quizcards.errors import StoreError
 from quizcards.library import Library
 from quizcards.store.db import Answer
 
@@ -41,15 +44,16 @@ def _read_block(ask: Callable[[str], str]) -> str | None:
 
 
 def show_card(card: CardBase, values: dict[str, object], out: Callable[[str], None]) -> None:
-    out(fill(card.prompt, values).strip())
+    out(to_plain(fill(card.prompt, values)))
     if isinstance(card, ChoiceCard):
         for letter, option in zip("abcdefghijklmnopqrstuvwxyz", card.options, strict=False):
-            out(f"  {letter}) {fill(option, values)}")
+            out(f"  {letter}) {to_plain(fill(option, values))}")
     if isinstance(card, CodeCard) and card.starter:
         out("starter:\n" + card.starter.rstrip())
 
 
-def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None]) -> None:
+def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None],
+                 values: dict[str, object] | None = None) -> None:
     if verdict.self_graded:  # recall: side by side, never marked wrong
         out("model answer:" if not verdict.got else "compare, then grade yourself:")
         out(f"  model: {verdict.expected}")
@@ -69,9 +73,10 @@ def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None]) -
         if verdict.diagnosis:
             out(f"  {verdict.diagnosis}")
     if card.explain:
-        out(f"  why: {card.explain.strip()}")
+        why = to_plain(fill(card.explain, values or {}))
+        out("  why: " + why.replace("\n", "\n       "))
     if card.source:
-        out(f"  from: {card.source}")
+        out(f"  source: {fill(card.source, values or {})}")
 
 
 def run(library: Library, session: Session, checker: Checker,
@@ -93,6 +98,7 @@ def run(library: Library, session: Session, checker: Checker,
         out(f"[{session.answered + 1}/{session.answered + len(session)}] {key[0]}/{key[1]} "
             f"({card.kind})  {int(time.monotonic() - started) // 60} min")  # type: ignore[attr-defined]
         show_card(card, values, out)
+        version = library.store.card_version(key)
         checker.prefetch(loaded.deck, card, seed=seed, values=values, shipped=loaded.shipped)
         shown = time.monotonic()
         while True:
@@ -102,7 +108,11 @@ def run(library: Library, session: Session, checker: Checker,
                 return session.answered
             command = text.strip()
             if command == ":u":
-                undone = library.store.undo_last()
+                try:
+                    undone = library.store.undo_last()
+                except StoreError as exc:
+                    out(f"  not undone: {exc}")
+                    continue
                 if undone is None:
                     out("nothing to undo")
                     continue
@@ -110,10 +120,14 @@ def run(library: Library, session: Session, checker: Checker,
                 session.put_back((undone["deck_id"], undone["card_id"]))
                 break
             if command in (":s", ":b"):
-                if command == ":s":
-                    library.store.set_suspended(key, True)
-                else:
-                    library.store.bury(key, library.today())
+                try:
+                    if command == ":s":
+                        library.store.set_suspended(key, True)
+                    else:
+                        library.store.bury(key, library.today())
+                except StoreError as exc:
+                    out(f"  not changed: {exc}")
+                    continue
                 session.skip(key)
                 out("suspended" if command == ":s" else "buried until tomorrow")
                 break
@@ -126,22 +140,29 @@ def run(library: Library, session: Session, checker: Checker,
             if verdict.malformed:
                 out(f"  {verdict.diagnosis} - try again")
                 continue
-            show_verdict(card, verdict, out)
+            show_verdict(card, verdict, out, values)
             hint = verdict.suggested_grade
             grade = _ask_grade(None if verdict.self_graded else hint, ask, out,
                                hint if verdict.self_graded and verdict.got else None)
             if grade is None:
                 return session.answered
-            recorded = library.store.record(Answer(
-                key[0], key[1], grade, verdict.suggested_grade, text,
-                {**verdict.to_json(), "seed": seed}, int(seconds * 1000)))
+            try:
+                recorded = library.store.record(Answer(
+                    key[0], key[1], grade, verdict.suggested_grade, text,
+                    {**verdict.to_json(), "seed": seed}, int(seconds * 1000),
+                    shown_version=version))
+            except StoreError as exc:  # read-only, taken over, or answered elsewhere
+                out(f"  not recorded: {exc}")
+                session.skip(key)
+                break
             if recorded.became_leech:
                 out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
             today = library.today()
             state = recorded.state
             session.done(key, state.repeat_pending and state.last_day == today)
             break
-    out(f"\nDone: {session.answered} answers in {int(time.monotonic() - started) // 60} min.")
+    minutes = int(time.monotonic() - started) // 60
+    out(f"\nDone: {plural(session.answered, 'answer')} in {plural(minutes, 'minute')}.")
     return session.answered
 
 
@@ -165,10 +186,33 @@ def _ask_grade(suggested: int | None, ask: Callable[[str], str],
         out("  a grade is a digit 0-5")
 
 
+def claim_profile(library: Library, ask: Callable[[str], str],
+                  out: Callable[[str], None]) -> bool:
+    """Become the app that records on this profile, asking when another one is running.
+    False: the user chose to quit."""
+    other = library.store.claim()
+    if other is None:
+        return True
+    out(f"quizcards is already running on this profile ({other.describe()}).")
+    while True:
+        choice = (_read("[r]ead-only (nothing recorded), [t]ake over, or [q]uit? ", ask)
+                  or "q").strip().lower()
+        if choice in ("r", "read-only"):
+            library.store.read_only = True
+            return True
+        if choice in ("t", "take over"):
+            library.store.claim(take_over=True)
+            return True
+        if choice in ("q", "quit"):
+            return False
+
+
 def run_session(library: Library, decks: list[str], tags: list[str]) -> int:
     """Today's review of `library`, line by line (the caller closes the library)."""
     for problem in library.decks.problems:
         print(problem, file=sys.stderr)
+    if not claim_profile(library, input, print):
+        return 0
     session = Session.from_queue(library.queue(decks=decks or None, tags=tags or None))
     if not len(session):
         print("Nothing to review today. Come back tomorrow, or add decks.")

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from quizcards.core.markdown import escape_text, fenced, protect
+
 GRADABLE = ("shape", "value", "output", "raises", "code", "choice")
 
 
@@ -64,6 +66,7 @@ class Outcome:
     diagnosis: str = ""
     explain: str | None = None
     tags: list[str] = field(default_factory=list)
+    kind: str = ""  # the card kind: code answers are fenced as Python
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Report:
     by_topic: dict[str, tuple[int, int]]  # topic -> (right, asked)
     outcomes: list[Outcome]
     previous: dict[str, Any] | None = None  # the last exam on the same selection
+    ended_early: bool = False  # ended by the learner before the last question or the time
 
     @property
     def percent(self) -> float:
@@ -88,7 +92,7 @@ class Report:
 
 
 def build_report(selection: Selection, seed: int, outcomes: Sequence[Outcome], seconds: float,
-                 previous: dict[str, Any] | None = None) -> Report:
+                 previous: dict[str, Any] | None = None, ended_early: bool = False) -> Report:
     by_topic: dict[str, tuple[int, int]] = {}
     for o in outcomes:
         for topic in [o.deck_id, *(f"#{t}" for t in o.tags)]:
@@ -98,17 +102,19 @@ def build_report(selection: Selection, seed: int, outcomes: Sequence[Outcome], s
     sel = {"decks": list(selection.decks), "tags": list(selection.tags),
            "count": selection.count, "minutes": selection.minutes}
     return Report(sel, seed, score, len(outcomes), seconds, dict(sorted(by_topic.items())),
-                  list(outcomes), previous)
+                  list(outcomes), previous, ended_early)
 
 
 def to_markdown(report: Report) -> str:
+    """The report as GitHub Markdown: each missed prompt whole (its code blocks kept), the
+    answer given and the expected one as fenced blocks, the explanation as written."""
     sel = report.selection
     what = ", ".join([*sel["decks"], *(f"#{t}" for t in sel["tags"])]) or "all decks"
     minutes, secs = divmod(int(report.seconds), 60)
     lines = [
         "# quizcards exam report",
         "",
-        f"- Selection: {what} ({sel['count']} questions, {sel['minutes']:g} min, "
+        f"- Selection: {escape_text(what)} ({sel['count']} questions, {sel['minutes']:g} min, "
         f"seed {report.seed})",
         f"- Score: **{report.score}/{report.total}** ({report.percent:.0f}%) in "
         f"{minutes}:{secs:02d}",
@@ -120,28 +126,23 @@ def to_markdown(report: Report) -> str:
                      f"({prev['percent']:.0f}%), {delta:+.0f} points")
     unanswered = sum(o.answer is None for o in report.outcomes)
     if unanswered:
-        lines.append(f"- Not answered before time ran out: {unanswered}")
+        why = "ended early" if report.ended_early else "time ran out"
+        lines.append(f"- Not answered ({why}): {unanswered}")
     lines += ["", "## By topic", "", "| topic | right | asked | score |", "|---|---|---|---|"]
     for topic, (right, asked) in report.by_topic.items():
-        lines.append(f"| {topic} | {right} | {asked} | {100 * right / asked:.0f}% |")
+        lines.append(f"| {escape_text(topic)} | {right} | {asked} | "
+                     f"{100 * right / asked:.0f}% |")
     misses = [o for o in report.outcomes if not o.correct]
     lines += ["", f"## Misses ({len(misses)})"]
-    for o in misses:
-        prompt = " ".join(o.prompt.split())
-        if len(prompt) > 200:
-            prompt = prompt[:197] + "..."
-        lines += ["", f"### {o.deck_id}/{o.card_id}", "", prompt, ""]
-        lines.append(f"- Your answer: {_code(o.answer) if o.answer is not None else '(none)'}")
-        lines.append(f"- Expected: {_code(o.expected) if o.expected is not None else '-'}")
+    for number, o in enumerate(misses, 1):
+        language = "python" if o.kind == "code" else "text"
+        lines += ["", f"### {number}. {o.deck_id}/{o.card_id}", "", protect(o.prompt.strip()),
+                  "", "**Your answer**", ""]
+        lines += [fenced(o.answer, language) if o.answer is not None and o.answer.strip()
+                  else "*(not answered)*", "", "**Expected**", ""]
+        lines.append(fenced(o.expected, language) if o.expected is not None else "*(none)*")
         if o.diagnosis:
-            lines.append(f"- Why it was marked wrong: {o.diagnosis}")
+            lines += ["", f"**Why it was marked wrong:** {escape_text(o.diagnosis)}"]
         if o.explain:
-            lines.append(f"- Explanation: {' '.join(o.explain.split())}")
+            lines += ["", "**Explanation**", "", protect(o.explain.strip())]
     return "\n".join(lines) + "\n"
-
-
-def _code(text: str) -> str:
-    one_line = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
-    if "\n" in one_line:
-        return "\n\n```\n" + one_line + "\n```"
-    return f"`{one_line}`" if "`" not in one_line else one_line

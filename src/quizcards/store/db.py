@@ -6,6 +6,8 @@
   from its remaining answers. Nothing is ever deleted, so a deck that loses a card, or a
   file that fails to parse, never costs history.
 - `card_state` is derived: switching schedulers rebuilds it by replaying the log.
+- One app at a time changes cards (see `lease`): a second one is told at start, and an
+  answer to a card that changed since it was shown is refused, never applied on top.
 - The schema is versioned with `PRAGMA user_version`; a newer or corrupt database is
   reported and left untouched.
 """
@@ -25,7 +27,8 @@ from quizcards.core import schedule
 from quizcards.core.day import DayRule
 from quizcards.core.queue import DoneToday, Flags, Key, QueueInputs, Summary
 from quizcards.core.schedule import SchedulerName, State
-from quizcards.errors import StoreError
+from quizcards.errors import ReadOnlyProfile, StaleAnswer, StoreError
+from quizcards.store import lease
 
 SCHEMA_VERSION = 2
 
@@ -108,6 +111,8 @@ class Answer:
     verdict: dict[str, Any] | None = None
     duration_ms: int | None = None
     mode: str = "review"
+    # card_version() when the card was shown: the answer is refused if it changed since
+    shown_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class Store:
         self.path = path
         self.scheduler: SchedulerName = scheduler
         self.rule = rule
+        self.owner: lease.Owner | None = None  # our claim on the profile (apps only)
+        self.read_only = False
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -181,7 +188,55 @@ class Store:
             self.rebuild()
 
     def close(self) -> None:
+        self.release()
         self.conn.close()
+
+    # -- one app at a time ---------------------------------------------------------------
+    def claim(self, take_over: bool = False, when: datetime | None = None) -> lease.Owner | None:
+        """Make this app the one that changes cards. Returns the running app that owns the
+        profile instead (nothing claimed), unless `take_over`."""
+        mine = lease.Owner.mine(_ms(when or now_utc()))
+        with self.transaction():
+            current = lease.read(self.conn)
+            if (current is not None and not take_over and current.token != mine.token
+                    and lease.alive(current)):
+                return current
+            lease.write(self.conn, mine)
+        self.owner, self.read_only = mine, False
+        return None
+
+    def release(self) -> None:
+        if self.owner is None:
+            return
+        try:
+            with self.transaction():
+                lease.clear(self.conn, self.owner.token)
+        except sqlite3.Error:
+            pass  # closing anyway: a left row is taken silently once this pid is gone
+        self.owner = None
+
+    def _guard(self) -> None:
+        """Inside a write transaction: may this app change cards?"""
+        if self.read_only:
+            raise ReadOnlyProfile("read-only: another quizcards is using this profile, so "
+                                  "nothing is recorded here")
+        if self.owner is None:
+            return  # a one-shot command (import, check): SQLite serialises it
+        current = lease.read(self.conn)
+        if current is None:  # the other app released it: ours again
+            lease.write(self.conn, self.owner)
+        elif current.token != self.owner.token:
+            self.read_only = True
+            raise ReadOnlyProfile(f"another quizcards ({current.describe()}) took over this "
+                                  "profile; this one is read-only now and recorded nothing")
+
+    def card_version(self, key: Key) -> str:
+        """Changes whenever the card's state can have: an answer or an undo of one."""
+        row = self.conn.execute(
+            "SELECT coalesce(max(r.id), 0), count(u.review_id) FROM reviews r"
+            " LEFT JOIN undos u ON u.review_id = r.id WHERE r.deck_id = ? AND r.card_id = ?",
+            key).fetchone()
+        return f"{row[0]}.{row[1]}"
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -205,6 +260,11 @@ class Store:
         when = when or now_utc()
         key = (answer.deck_id, answer.card_id)
         with self.transaction():
+            self._guard()
+            if answer.shown_version is not None and \
+                    self.card_version(key) != answer.shown_version:
+                raise StaleAnswer(f"{key[0]}/{key[1]} was answered in another quizcards "
+                                  "since it was shown here; this answer was not recorded")
             before = self._state(key)
             after = schedule.review(self.scheduler, before, answer.grade, when, self.rule)
             cur = self.conn.execute(
@@ -236,6 +296,7 @@ class Store:
         """Take back the most recent answer (an undo row is appended; nothing is deleted).
         Returns the undone answer, or None when there is nothing to undo."""
         with self.transaction():
+            self._guard()
             row = self.conn.execute(
                 "SELECT id, deck_id, card_id, grade, answer FROM reviews"
                 " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'"
@@ -346,12 +407,14 @@ class Store:
     # -- flags ---------------------------------------------------------------------------
     def set_suspended(self, key: Key, suspended: bool) -> None:
         with self.transaction():
+            self._guard()
             self.conn.execute(
                 "INSERT INTO card_flags (deck_id, card_id, suspended) VALUES (?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET suspended = excluded.suspended", (*key, suspended))
 
     def bury(self, key: Key, day: int) -> None:
         with self.transaction():
+            self._guard()
             self.conn.execute(
                 "INSERT INTO card_flags (deck_id, card_id, buried_day) VALUES (?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET buried_day = excluded.buried_day", (*key, day))

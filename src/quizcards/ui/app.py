@@ -90,6 +90,26 @@ class QuizcardsApp(App[None]):
 
     def on_mount(self) -> None:
         self.checker.start()  # torch loads in the worker process meanwhile; returns at once
+        other = self.library.store.claim(when=self.clock())
+        if other is not None:  # another app has this profile: ask before anything else
+            from quizcards.ui.profile import ProfileInUse
+
+            self.push_screen(ProfileInUse(other), self._profile_choice)
+            return
+        self._first_screen()
+
+    def _profile_choice(self, choice: str | None) -> None:
+        if choice == "take-over":
+            self.library.store.claim(take_over=True, when=self.clock())
+        elif choice == "read-only":
+            self.library.store.read_only = True
+            self.sub_title = "read-only"
+        else:
+            self.exit()
+            return
+        self._first_screen()
+
+    def _first_screen(self) -> None:
         if self.exam is not None:
             from quizcards.ui.exam import ExamScreen
 
@@ -100,10 +120,26 @@ class QuizcardsApp(App[None]):
         self.action_home()
 
     def on_unmount(self) -> None:
+        self.library.store.release()
         if self._own_checker:
             self.checker.close()
 
     # -- actions shared by every screen --------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit, except mid-exam: there it asks, and saves the partial report first."""
+        from quizcards.ui.exam import ExamScreen, QuitExam
+
+        exam = next((s for s in self.screen_stack if isinstance(s, ExamScreen)), None)
+        if exam is None or exam.plan.report is not None:
+            self.exit()
+        elif isinstance(self.screen, QuitExam):  # Ctrl+Q twice: yes
+            self.screen.dismiss(True)
+        elif exam.finished:  # grading the last answers: save, then leave
+            exam.quit_when_saved = True
+            self.notify("Saving the report, then quitting.")
+        else:
+            exam.ask_quit()
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 

@@ -7,10 +7,15 @@ from datetime import UTC, datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
+from textual.events import Resize
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from quizcards.core.day import day_to_iso
+from quizcards.core.params import draw, fill
 from quizcards.core.queue import Key
+from quizcards.core.words import plural
+from quizcards.errors import StoreError
 from quizcards.ui.base import AppScreen
 
 
@@ -43,20 +48,34 @@ class BrowserScreen(AppScreen):
         yield Static(id="detail")
         yield Footer()
 
+    # the fixed columns and the table's own padding; the card id takes the rest
+    FIXED = {"kind": 6, "due": 10, "lapses": 6, "flag": 9}
+
+    def _card_width(self) -> int:
+        return max(24, self.app.size.width - sum(self.FIXED.values()) - 2 * 5 - 2)
+
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        table.add_column("card", key="card", width=34)
-        table.add_column("kind", key="kind", width=6)
-        table.add_column("due", key="due", width=10)
-        table.add_column("lapses", key="lapses", width=6)
-        table.add_column("", key="flag", width=9)
+        table.add_column("card", key="card", width=self._card_width())
+        table.add_column("kind", key="kind", width=self.FIXED["kind"])
+        table.add_column("due", key="due", width=self.FIXED["due"])
+        table.add_column("lapses", key="lapses", width=self.FIXED["lapses"])
+        table.add_column("", key="flag", width=self.FIXED["flag"])
         self.fill("")
         table.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        table = self.query_one("#cards", DataTable)
+        column = table.columns.get("card")  # type: ignore[call-overload]
+        if column is not None and column.width != self._card_width():
+            column.width = self._card_width()
+            table.refresh(layout=True)
 
     def fill(self, query: str) -> None:
         lib = self.qapp.library
         summaries = lib.store.summaries()
         flags = lib.store.flags()
+        today = lib.today(self.qapp.clock())
         table = self.query_one("#cards", DataTable)
         table.clear()
         for loaded in lib.decks.decks:
@@ -67,8 +86,11 @@ class BrowserScreen(AppScreen):
                     continue
                 state = summaries.get(key)
                 flag = flags.get(key)
-                mark = ("leech" if flag and flag.leech else "suspended") if (
-                    flag and flag.suspended) else ""
+                mark = ""
+                if flag and flag.suspended:
+                    mark = "leech" if flag.leech else "suspended"
+                elif flag and flag.buried_day == today:
+                    mark = "buried"
                 due = day_to_iso(state.due_day) if state and state.due_day else "new"
                 lapses = state.lapses if state else 0
                 table.add_row(f"{key[0]}/{key[1]}", card.kind, due,  # type: ignore[attr-defined]
@@ -107,23 +129,33 @@ class BrowserScreen(AppScreen):
         _, card = found
         state = lib.store.state(key)
         history = lib.store.history(key)
-        lines = [f"[b]{key[0]}/{key[1]}[/b]  {card.prompt.strip().splitlines()[0][:70]}"]
+        # the card's text with the values its last showing drew (seed 0 before any)
+        last = (history[-1]["verdict"] or {}).get("params") if history else None
+        values = last if isinstance(last, dict) else (draw(card.params, 0)
+                                                       if card.params else {})
+        first = _first_line(fill(card.prompt, values))
+        parts: list[str | tuple[str, str]] = [(f"{key[0]}/{key[1]}", "bold"), "  ", first]
         if state is None:
-            lines.append("[dim]new: not answered yet[/dim]")
+            parts += ["\n", ("new: not answered yet", "dim")]
         else:
             due = day_to_iso(state.due_day) if state.due_day else "-"
             ef, interval = getattr(state, "ef", None), getattr(state, "interval", None)
             extra = f" · EF {ef:.2f} · interval {interval} d" if ef is not None else ""
-            lines.append(f"due {due} · {state.reviews} answers · {state.lapses} lapses{extra}")
+            parts += ["\n", f"due {due} · {plural(state.reviews, 'answer')} · "
+                      f"{plural(state.lapses, 'lapse')}{extra}"]
         for h in history[-6:]:
             when = datetime.fromtimestamp(h["time_ms"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
             verdict = h["verdict"] or {}
             mark = "✓" if verdict.get("correct") else "✗"
-            undone = " [dim](undone)[/dim]" if h["undone"] else ""
             answer = (h["answer"] or "").replace("\n", " ")[:30]
-            lines.append(f"  {when}  {mark} grade {h['grade']} "
-                         f"(suggested {h['suggested_grade']})  {answer!r}{undone}")
-        self.query_one("#detail", Static).update("\n".join(lines))
+            drawn = verdict.get("params") or {}
+            asked = ("  " + ", ".join(f"{k}={v}" for k, v in drawn.items())
+                     if isinstance(drawn, dict) and drawn else "")
+            parts += ["\n", f"  {when}  {mark} grade {h['grade']} "
+                      f"(suggested {h['suggested_grade']})  {answer!r}", (asked, "dim")]
+            if h["undone"]:
+                parts.append((" (undone)", "dim"))
+        self.query_one("#detail", Static).update(Content.assemble(*parts))
 
     def action_toggle_suspend(self) -> None:
         key = self._selected()
@@ -132,9 +164,21 @@ class BrowserScreen(AppScreen):
         lib = self.qapp.library
         flag = lib.store.flags().get(key)
         suspended = not (flag is not None and flag.suspended)
-        lib.store.set_suspended(key, suspended)
+        try:
+            lib.store.set_suspended(key, suspended)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="warning", markup=False)
+            return
         self.notify(f"{'Suspended' if suspended else 'Unsuspended'} {key[1]}.")
         table = self.query_one("#cards", DataTable)
         row = table.cursor_row
         self.fill(self.query_one("#search", Input).value)
         table.move_cursor(row=row)
+
+
+def _first_line(text: str, limit: int = 70) -> str:
+    """The first line of text that is not a code fence, cut to `limit`."""
+    lines = [line for line in text.strip().splitlines()
+             if line.strip() and not line.lstrip().startswith(("```", "~~~"))]
+    line = lines[0].strip() if lines else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +16,19 @@ from rich.markdown import Markdown as RichMarkdown
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
 from quizcards.core.models import CardBase
+from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
+from quizcards.core.words import plural
+from quizcards.errors import StoreError
 from quizcards.store.db import Answer
 from quizcards.ui.base import AppScreen
 from quizcards.ui.review import (
@@ -70,12 +77,36 @@ class Graded(Message):
     """All answers are graded: the report can be built."""
 
 
+class ExamCommands(Provider):
+    """Palette commands of an exam in progress."""
+
+    COMMANDS = (("End exam", "grade what is answered now and show the report", "finish"),
+                ("Skip question", "come back to this one after the others", "skip"))
+
+    async def discover(self) -> Hits:
+        for name, help_text, action in self.COMMANDS:
+            yield Hit(1.0, name, self._runner(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, action in self.COMMANDS:
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+
+    def _runner(self, action: str) -> Callable[[], object]:
+        screen = self.screen
+        return lambda: screen.run_action(action)
+
+
 class ExamScreen(AppScreen):
+    # ctrl+g and ctrl+s are priority bindings: the answer editors keep ctrl+e (end of line)
+    # and would otherwise hide "End exam" from the footer while they have focus
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit", priority=True),
-        Binding("ctrl+n", "skip", "Skip"),
-        Binding("ctrl+e", "finish", "End exam"),
+        Binding("ctrl+n", "skip", "Skip", priority=True),
+        Binding("ctrl+g", "finish", "End exam", priority=True),
     ]
+    COMMANDS = {ExamCommands}
 
     def __init__(self, plan: ExamPlan) -> None:
         super().__init__()
@@ -86,6 +117,8 @@ class ExamScreen(AppScreen):
         self.started = 0.0
         self.shown_at = 0.0
         self.finished = False
+        self.ended_early = False
+        self.quit_when_saved = False  # quitting mid-exam: save the partial report, then exit
         self.answer_widget: AnswerWidget | None = None
         self._jobs: queue.Queue[int | None] = queue.Queue()
         self._grader: threading.Thread | None = None
@@ -136,7 +169,7 @@ class ExamScreen(AppScreen):
         total = len(self.plan.cards)
         self.query_one("#where", Static).update(
             f"[b]Exam[/b] question {self.index + 1}/{total}  [dim]{item.kind}[/dim]")
-        values = self._values(card)
+        values = self._values(self.index, card)
         self.query_one("#prompt", Static).update(
             RichMarkdown(prompt_markdown(card, values), code_theme=CODE_THEME))
         widget = answer_widget_for(card, self.answer_widget,
@@ -147,10 +180,9 @@ class ExamScreen(AppScreen):
         self.shown_at = self.qapp.monotonic()
         self._tick()
 
-    def _values(self, card: CardBase) -> dict[str, object]:
-        from quizcards.core.params import draw
-
-        return draw(card.params, self.plan.seed + self.index) if card.params else {}
+    def _values(self, i: int, card: CardBase) -> dict[str, object]:
+        """The params question i draws (the checker draws the same from the same seed)."""
+        return draw(card.params, self.plan.seed + i) if card.params else {}
 
     @on(Input.Submitted, ".answer")
     @on(ChoiceList.Submitted)
@@ -161,14 +193,23 @@ class ExamScreen(AppScreen):
     def action_submit(self) -> None:
         if self.finished or self.answer_widget is None:
             return
-        text = answer_text(self.answer_widget)
+        widget = self.answer_widget
+        # read the answer from the widget's own queue: after the keys typed just before
+        # a Ctrl+S (a priority binding, which would otherwise run ahead of them)
+        widget.call_later(lambda: self._take_answer(widget))
+
+    def _take_answer(self, widget: AnswerWidget) -> None:
+        if self.finished or widget is not self.answer_widget:
+            return
+        text = answer_text(widget)
         if not text.strip():
             self.notify("Type an answer, or Ctrl+N to skip.")
             return
         _, card = self._card(self.index)
         problem = malformed(card, text)
         if problem:  # a spelling problem is not a knowledge test: say so and stay here
-            self.query_one("#feedback", Static).update(f"[b $warning]{problem}[/]")
+            self.query_one("#feedback", Static).update(Content.assemble((problem,
+                                                                         "bold $warning")))
             return
         self.query_one("#feedback", Static).update("")
         self.answers[self.index] = (text, self.qapp.monotonic() - self.shown_at)
@@ -178,6 +219,20 @@ class ExamScreen(AppScreen):
     def action_skip(self) -> None:
         if not self.finished:
             self.advance()
+
+    def ask_quit(self) -> None:
+        """Ctrl+Q mid-exam: confirm, then grade and save what was answered before leaving."""
+        if self.finished:
+            self.app.exit()
+            return
+
+        def answer(save: bool | None) -> None:
+            if save:
+                self.quit_when_saved = True
+                self.action_finish()
+
+        answered = len(self.answers)
+        self.app.push_screen(QuitExam(answered, len(self.plan.cards)), answer)
 
     def advance(self) -> None:
         remaining = [i for i in range(len(self.plan.cards)) if i not in self.answers]
@@ -208,6 +263,7 @@ class ExamScreen(AppScreen):
         if self.finished:
             return
         self.finished = True
+        self.ended_early = len(self.answers) < len(self.plan.cards) and self.left() > 0
         if self.answer_widget is not None:
             self.answer_widget.disabled = True
         self.query_one("#spinner").display = True
@@ -225,25 +281,35 @@ class ExamScreen(AppScreen):
             _, card = self._card(i)
             verdict = self.verdicts[i]
             answer = self.answers.get(i, (None, 0.0))[0]
+            values = self._values(i, card)  # the report shows the question as it was asked
             outcomes.append(Outcome(
-                item.deck_id, item.card_id, card.prompt, answer,
+                item.deck_id, item.card_id, fill(card.prompt, values), answer,
                 answer is not None and verdict.correct, verdict.expected,
-                verdict.diagnosis if answer is not None else "", card.explain,
-                sorted(item.tags)))
+                verdict.diagnosis if answer is not None else "",
+                fill(card.explain, values) if card.explain else None,
+                sorted(item.tags), item.kind))
         key = self.plan.selection.key
         previous = lib.store.last_exam(key)
         elapsed = min(self.qapp.monotonic() - self.started, self.plan.selection.minutes * 60)
-        report = build_report(self.plan.selection, self.plan.seed, outcomes, elapsed, previous)
+        report = build_report(self.plan.selection, self.plan.seed, outcomes, elapsed, previous,
+                              self.ended_early)
         lib.store.save_exam(key, report.score, report.total, report.to_json(),
                             self.qapp.clock())
         if self.plan.record:
-            self._record()
+            try:
+                self._record()
+            except StoreError as exc:  # read-only here: the report is still saved
+                self.notify(str(exc), title="Not recorded", severity="warning",
+                            markup=False)
         text = to_markdown(report)
         if self.plan.markdown is not None:
             tmp = self.plan.markdown.with_suffix(self.plan.markdown.suffix + ".tmp")
             tmp.write_text(text, "utf-8")
             tmp.replace(self.plan.markdown)
         self.plan.report = report
+        if self.quit_when_saved:
+            self.app.exit()
+            return
         self.app.switch_screen(ExamReportScreen(text))
 
     def _record(self) -> None:
@@ -269,3 +335,34 @@ class ExamReportScreen(AppScreen):
         with VerticalScroll(id="report"):
             yield Static(RichMarkdown(self.markdown, code_theme=CODE_THEME), id="report-body")
         yield Footer()
+
+
+class QuitExam(ModalScreen[bool]):
+    """Asked on Ctrl+Q mid-exam: leaving grades and saves what was answered."""
+
+    BINDINGS = [Binding("escape", "stay", "Keep going"), Binding("enter", "leave", "Save, quit"),
+                Binding("y", "leave", show=False), Binding("n", "stay", show=False)]
+
+    def __init__(self, answered: int, total: int) -> None:
+        super().__init__()
+        self.answered, self.total = answered, total
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit-exam"):
+            yield Static(Content.assemble(
+                ("Quit the exam?", "bold"), "\n\n",
+                f"{plural(self.answered, 'answer')} of {self.total} will be graded and the "
+                "report saved (the rest count as not answered).\n\n",
+                ("Enter/y", "bold"), " save and quit    ", ("Esc/n", "bold"), " keep going"))
+            with Horizontal(id="quit-buttons"):
+                yield Button("Save and quit", variant="warning", id="leave")
+                yield Button("Keep going", id="stay")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "leave")
+
+    def action_leave(self) -> None:
+        self.dismiss(True)
+
+    def action_stay(self) -> None:
+        self.dismiss(False)

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizcards.ui.base import AppScreen
@@ -42,22 +43,31 @@ class HomeScreen(AppScreen):
     def on_screen_resume(self) -> None:
         self.refresh_counts()
 
+    def on_resize(self) -> None:
+        self.refresh_counts()  # titles are cut to the width
+
     def refresh_counts(self) -> None:
         lib = self.qapp.library
         now = self.qapp.clock()
         stats = lib.stats(now)
         table = self.query_one("#decks", DataTable)
+        row = table.cursor_row
         table.clear()
+        # the four count columns take 4 x (5 + 2 padding); the title gets the rest
+        room = max(20, self.app.size.width - 4 * 7 - 2 - 4)
         for loaded in lib.decks.decks:
             counts = stats["decks"][loaded.deck.id]
+            title = loaded.deck.title
             table.add_row(
-                loaded.deck.title[:44],
+                Text(title if len(title) <= room else title[: room - 1] + "…"),  # not markup
                 _num(counts["new"], "new"),
                 _num(counts["learning"], "learning"),
                 _num(counts["due"], "due"),
                 Text(str(counts["cards"]), justify="right"),
                 key=loaded.deck.id,
             )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
         retention = stats["retention_30d"]
         ret = "-" if retention is None else f"{retention:.0%}"
         self.query_one("#today", Static).update(
@@ -71,7 +81,8 @@ class HomeScreen(AppScreen):
         if problems:
             lines = "\n".join(f"  {p}" for p in problems[:8])
             more = f"\n  ... and {len(problems) - 8} more" if len(problems) > 8 else ""
-            panel.update(f"[b $error]Decks that failed to load[/]\n{lines}{more}")
+            panel.update(Content.assemble(("Decks that failed to load", "bold $error"), "\n",
+                                          lines + more))
 
     def action_review_deck(self) -> None:
         table = self.query_one("#decks", DataTable)

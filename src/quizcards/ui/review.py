@@ -21,12 +21,14 @@ from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, SelectionList, Static, TextArea
 
 from quizcards.checker.judge import has_fractions
+from quizcards.core.markdown import protect, to_plain
 from quizcards.core.models import (
     CardBase,
     ChoiceCard,
@@ -39,6 +41,8 @@ from quizcards.core.params import draw, fill
 from quizcards.core.queue import Key, Queue
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
+from quizcards.core.words import plural
+from quizcards.errors import StoreError
 from quizcards.store.db import Answer
 from quizcards.ui.base import AppScreen
 
@@ -56,6 +60,7 @@ class Shown:
     seed: int
     values: dict[str, object]
     started: float
+    version: str = ""  # the card's version in the store when shown (see Store.card_version)
 
 
 class TruthReady(Message):
@@ -75,8 +80,20 @@ class CheckDone(Message):
 
 
 def prompt_markdown(card: CardBase, values: dict[str, object]) -> str:
-    """The prompt with its params filled (a choice card's options are in its answer list)."""
-    return fill(card.prompt, values).strip()
+    """The prompt with its params filled and Python names protected from Markdown (a choice
+    card's options are in its answer list)."""
+    return protect(fill(card.prompt, values).strip())
+
+
+def explain_renderable(card: CardBase, values: dict[str, object]) -> Group:
+    """The explanation (Markdown, params filled) and the source line under it."""
+    parts: list[RichMarkdown | Text] = []
+    if card.explain:
+        parts.append(RichMarkdown(protect(fill(card.explain, values).strip()),
+                                  code_theme=CODE_THEME))
+    if card.source:  # plain text: Markdown would eat the ** of "**kwargs"
+        parts.append(Text(f"\nsource: {fill(card.source, values)}", style="italic dim"))
+    return Group(*parts)
 
 
 def _placeholder(card: CardBase) -> str:
@@ -107,8 +124,10 @@ class ChoiceList(SelectionList[str]):
         pass
 
     def __init__(self, card: ChoiceCard, values: dict[str, object]) -> None:
-        super().__init__(*[(f"{LETTERS[i]})  {fill(option, values)}", LETTERS[i])
-                           for i, option in enumerate(card.options)], classes="answer")
+        # options are card text: shown as written, never read as markup
+        super().__init__(*[(Content(f"{LETTERS[i]})  {to_plain(fill(option, values))}"),
+                            LETTERS[i]) for i, option in enumerate(card.options)],
+                         classes="answer")
 
     def action_toggle_letter(self, letter: str) -> None:
         if LETTERS.index(letter) < self.option_count:
@@ -294,7 +313,8 @@ class ReviewScreen(AppScreen):
         loaded, card = found
         seed = self.qapp.rng.randrange(1 << 30)
         values = draw(card.params, seed) if card.params else {}
-        self.shown = Shown(key, card, seed, values, self.qapp.monotonic())
+        self.shown = Shown(key, card, seed, values, self.qapp.monotonic(),
+                           self.qapp.library.store.card_version(key))
         # the truth is computed now, while the learner reads: judging then needs no fork
         if card.executable:
             self.fetch_truth(self.shown, loaded.deck, loaded.shipped)
@@ -351,8 +371,12 @@ class ReviewScreen(AppScreen):
     def action_submit(self) -> None:
         if self.phase != "question":
             return
-        assert self.answer_widget is not None
-        self.submit(answer_text(self.answer_widget))
+        widget = self.answer_widget
+        assert widget is not None
+        # Ctrl+S is a priority binding: it runs before the keys typed just ahead of it have
+        # reached the editor. Reading the text from the editor's own queue orders it after
+        # them (otherwise a quick Ctrl+S submitted what was there before the last keys).
+        widget.call_later(lambda: self.submit(answer_text(widget)))
 
     def submit(self, text: str) -> None:
         if self.phase != "question" or self.shown is None:
@@ -394,23 +418,17 @@ class ReviewScreen(AppScreen):
             self.phase = "question"
             answer.disabled = False
             answer.focus()
-            self.query_one("#feedback", Static).update(
-                f"[b $warning]Could not read that:[/] {verdict.diagnosis}. Try again.")
+            self.query_one("#feedback", Static).update(Content.assemble(
+                ("Could not read that: ", "bold $warning"), verdict.diagnosis, ". Try again."))
             return
         self.verdict = verdict
         self.seconds = message.seconds
         self.phase = "feedback"
-        self.query_one("#feedback", Static).update(feedback_markup(verdict))
+        self.query_one("#feedback", Static).update(feedback_content(verdict))
         card = self.shown.card if self.shown else None
         if card is not None and (card.explain or card.source):
             explain = self.query_one("#explain", Static)
-            body = Group(*(
-                ([RichMarkdown(card.explain.strip(), code_theme=CODE_THEME)] if card.explain
-                 else [])
-                # the source is plain text: markdown would eat the ** of "**kwargs"
-                + ([Text(f"\nfrom {card.source}", style="italic dim")] if card.source else [])
-            ))
-            explain.update(body)
+            explain.update(explain_renderable(card, self.shown.values if self.shown else {}))
             explain.display = True
         bar = self.query_one(GradeBar)
         if verdict.self_graded:  # a hint for a typed answer, nothing at all for a reveal
@@ -431,10 +449,17 @@ class ReviewScreen(AppScreen):
             return
         lib = self.qapp.library
         key = self.shown.key
-        recorded = lib.store.record(Answer(
-            key[0], key[1], grade, self.verdict.suggested_grade, self.answer_text,
-            {**self.verdict.to_json(), "seed": self.shown.seed}, int(self.seconds * 1000)),
-            self.qapp.clock())
+        try:
+            recorded = lib.store.record(Answer(
+                key[0], key[1], grade, self.verdict.suggested_grade, self.answer_text,
+                {**self.verdict.to_json(), "seed": self.shown.seed}, int(self.seconds * 1000),
+                shown_version=self.shown.version), self.qapp.clock())
+        except StoreError as exc:  # read-only, taken over, or answered elsewhere meanwhile
+            self.notify(str(exc), title="Not recorded", severity="warning", timeout=6,
+                        markup=False)
+            self.session.skip(key)
+            self.next_card()
+            return
         if recorded.became_leech:
             self.notify(f"{key[0]}/{key[1]} failed 8 times: it is now a leech and suspended. "
                         "Rewrite it or study it in the browser.", title="Leech",
@@ -461,7 +486,11 @@ class ReviewScreen(AppScreen):
     def action_undo(self) -> None:
         if self.phase == "checking":
             return
-        undone = self.qapp.library.store.undo_last()
+        try:
+            undone = self.qapp.library.store.undo_last()
+        except StoreError as exc:
+            self.notify(str(exc), title="Not undone", severity="warning", markup=False)
+            return
         if undone is None:
             self.notify("Nothing to undo.")
             return
@@ -484,7 +513,11 @@ class ReviewScreen(AppScreen):
         """Suspend or bury the card on screen: out of this session, on to the next card."""
         if self.shown is None:
             return
-        apply(self.shown.key)
+        try:
+            apply(self.shown.key)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="warning", markup=False)
+            return
         self.notify(message.format(self.shown.key[1]))
         self.session.skip(self.shown.key)
         self.next_card()
@@ -507,7 +540,7 @@ class ReviewScreen(AppScreen):
             subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         problems = lib.reload()
         if problems:
-            self.notify("\n".join(problems[:3]), title="The deck has problems",
+            self.notify("\n".join(problems[:3]), title="The deck has problems", markup=False,
                         severity="error", timeout=10)
         else:
             self.notify("Deck reloaded.")
@@ -520,50 +553,53 @@ class ReviewScreen(AppScreen):
     def finish(self) -> None:
         elapsed = int(self.qapp.monotonic() - self.started)
         self.qapp.review_ended()
-        self.app.notify(f"{self.session.answered} answers in {elapsed // 60}:{elapsed % 60:02d}.",
+        self.app.notify(f"{plural(self.session.answered, 'answer')} in "
+                        f"{elapsed // 60}:{elapsed % 60:02d}.",
                         title="Session done")
 
 
-def highlight(text: str, shared: set[str]) -> str:
-    """Text as markup, the words in `shared` highlighted (everything else escaped)."""
-    parts = re.split(r"(\w+)", text)
-    return "".join(f"[b $success]{_escape(p)}[/]" if p.lower() in shared else _escape(p)
-                   for p in parts)
+def highlight(text: str, shared: set[str]) -> list[str | tuple[str, str]]:
+    """Text as parts for Content.assemble, the words in `shared` highlighted."""
+    return [(p, "bold $success") if p.lower() in shared else p
+            for p in re.split(r"(\w+)", text) if p]
 
 
-def self_graded_markup(verdict: Verdict) -> str:
+def self_graded_content(verdict: Verdict) -> Content:
     """A recall card: the model answer and the typed one side by side, shared words
     highlighted; never marked wrong."""
     shared = set(verdict.extra.get("shared") or ())
     typed = (verdict.got or "").strip()
     if not typed:
-        head = "[b $accent]the model answer[/]  [dim]how well did you know it? grade 0-5[/]"
-        return "\n".join([head, _escape(verdict.expected or "")])
-    head = ("[b $success]✓ word for word[/]" if verdict.correct else
-            "[b $accent]compare[/]  [dim]then grade yourself 0-5[/]")
-    lines = [head, f"[dim]model[/]  {highlight(verdict.expected or '', shared)}",
-             f"[dim]yours[/]  {highlight(typed, shared)}"]
+        return Content.assemble(("the model answer", "bold $accent"),
+                                ("  how well did you know it? grade 0-5", "dim"), "\n",
+                                verdict.expected or "")
+    parts: list[str | tuple[str, str]] = [
+        ("✓ word for word", "bold $success") if verdict.correct else ("compare", "bold $accent"),
+        *([] if verdict.correct else [("  then grade yourself 0-5", "dim")]),
+        "\n", ("model", "dim"), "  ", *highlight(verdict.expected or "", shared),
+        "\n", ("yours", "dim"), "  ", *highlight(typed, shared)]
     if not verdict.correct:
         grade = verdict.suggested_grade
-        lines.append(f"[dim]hint: {grade} {GRADE_NAMES[grade]}: {_escape(verdict.diagnosis)}"
-                     "[/]")
-    return "\n".join(lines)
+        parts += ["\n", (f"hint: {grade} {GRADE_NAMES[grade]}: {verdict.diagnosis}", "dim")]
+    return Content.assemble(*parts)
 
 
-def feedback_markup(verdict: Verdict) -> str:
+def feedback_content(verdict: Verdict) -> Content:
+    """The verdict as the feedback panel shows it. Card and answer text is never read as
+    markup (a `[` or a trailing backslash in it would break or restyle the panel)."""
     if verdict.self_graded:
-        return self_graded_markup(verdict)
-    head = "[b $success]✓ right[/]" if verdict.correct else "[b $error]✗ wrong[/]"
+        return self_graded_content(verdict)
+    parts: list[str | tuple[str, str]] = [
+        ("✓ right", "bold $success") if verdict.correct else ("✗ wrong", "bold $error")]
     if verdict.status not in ("ok",):
-        head += f"  [b $warning]{verdict.status}[/]"
-    lines = [head]
+        parts += ["  ", (verdict.status, "bold $warning")]
     if verdict.expected is not None:
-        lines.append(f"[dim]expected[/]  {_escape(verdict.expected)}")
+        parts += ["\n", ("expected", "dim"), "  ", verdict.expected]
     if verdict.got:
-        lines.append(f"[dim]got     [/]  {_escape(verdict.got)}")
+        parts += ["\n", ("got     ", "dim"), "  ", verdict.got]
     if verdict.diagnosis:
-        lines.append(f"[i]{_escape(_first_sentence(verdict.diagnosis))}[/]")
-    return "\n".join(lines)
+        parts += ["\n", (_first_sentence(verdict.diagnosis), "italic")]
+    return Content.assemble(*parts)
 
 
 def _first_sentence(text: str, limit: int = 150) -> str:
@@ -575,7 +611,3 @@ def _first_sentence(text: str, limit: int = 150) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _escape(text: str) -> str:
-    from textual.markup import escape
-
-    return escape(text)

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
+from quizcards.core.words import plural
 from quizcards.store import stats
 from quizcards.ui.base import AppScreen
 
@@ -34,7 +35,8 @@ def heatmap(per_day: dict[int, int], today: int, weeks: int = 52) -> Text:
             level = 0 if n == 0 else 1 + min(3, (4 * n - 1) // max(peak, 1))
             out.append("■", style=HEAT[level])
         out.append("\n")
-    out.append(f"    {sum(per_day.values())} answers in the last year; busiest day {peak}",
+    out.append(f"    {plural(sum(per_day.values()), 'answer')} in the last year; "
+               f"busiest day {peak}",
                style="dim")
     return out
 
@@ -57,6 +59,14 @@ class StatsScreen(AppScreen):
             yield DataTable(id="hardest", cursor_type="row")
         yield Footer()
 
+    def _draw_axis(self) -> None:
+        """Labels under the forecast, placed for the sparkline's current width."""
+        width = self.query_one("#forecast", Sparkline).size.width or self.app.size.width - 8
+        self.query_one("#forecast-axis", Static).update(Text(axis_labels(width), style="dim"))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw_axis)
+
     def on_mount(self) -> None:
         lib = self.qapp.library
         store = lib.store
@@ -67,11 +77,10 @@ class StatsScreen(AppScreen):
         counts = [due[d] for d in sorted(due)]
         total = sum(counts)
         self.query_one("#forecast-title", Static).update(
-            f"[b]Due in the next 30 days[/b]  [dim]{total} card{'' if total == 1 else 's'}, "
+            f"[b]Due in the next 30 days[/b]  [dim]{plural(total, 'card')}, "
             f"{counts[0]} today, peak {max(counts)}[/dim]")
         self.query_one("#forecast", Sparkline).data = counts
-        self.query_one("#forecast-axis", Static).update(
-            "[dim]today" + " " * 22 + "+15 days" + " " * 21 + "+29[/dim]")
+        self._draw_axis()
 
         table = self.query_one("#retention", DataTable)
         table.add_columns("deck / tag", "recalls", "kept")
@@ -99,3 +108,18 @@ class StatsScreen(AppScreen):
                          "leech, suspended" if key in leeches else "")
         if not hardest:
             hard.add_row("[dim]no lapses yet[/dim]", "", "", "")
+
+
+
+def axis_labels(width: int, days: int = 30) -> str:
+    """`today`, the middle day and the last day under a `days`-bar sparkline `width` wide
+    (each day gets width/days columns; a label starts where its day's bar starts)."""
+    width = max(width, 24)
+    middle, last = days // 2, days - 1
+    labels = [(0, "today"), (middle * width // days, f"+{middle} days"),
+              (last * width // days, f"+{last}")]
+    line = [" "] * width
+    for start, text in labels:
+        start = min(start, width - len(text))
+        line[start:start + len(text)] = text
+    return "".join(line).rstrip()
