@@ -106,3 +106,12 @@ def test_core_imports_nothing_of_ours_but_core() -> None:
     for path in (SRC / "core").glob("*.py"):
         outside = {m for m in _imports_of(path) if not m.startswith("quizcards.core")}
         assert not outside, (path.name, outside)
+
+
+def test_the_first_card_paints_before_the_checker_and_yaml_load() -> None:
+    """What launch imports before the first card is painted: no checker modules (they load
+    after the first paint, with the worker) and no PyYAML (decks come from the parse cache)."""
+    loaded = _modules_after("import quizcards.cli, quizcards.library, quizcards.ui.app, "
+                            "quizcards.ui.review")
+    assert not {m for m in loaded if m.startswith("quizcards.checker")}
+    assert "yaml" not in loaded

@@ -9,16 +9,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizcards import paths
 from quizcards.config import Config, load_config
 from quizcards.core.day import day_to_iso
-from quizcards.core.exam import ExamCard
 from quizcards.core.models import CardBase, Deck
 from quizcards.core.queue import CardRef, Key, Queue, build_queue
 from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
 from quizcards.store.db import Store, now_utc
+
+if TYPE_CHECKING:
+    from quizcards.core.exam import ExamCard
+    from quizcards.decks.cache import DeckCache
 
 
 def deck_folders() -> list[Path]:
@@ -27,6 +30,12 @@ def deck_folders() -> list[Path]:
     if own.is_dir():
         folders.append(own)
     return folders
+
+
+def _cache_beside(db_path: Path) -> DeckCache:
+    from quizcards.decks.cache import DeckCache
+
+    return DeckCache(db_path.with_name(db_path.stem + "-decks.cache"))
 
 
 @dataclass
@@ -43,13 +52,15 @@ class Library:
              db_path: Path | None = None) -> Library:
         config = config or load_config()
         folders = list(deck_paths) if deck_paths is not None else deck_folders()
-        decks = load_paths(folders)
-        store = Store.open(db_path or paths.database_path(), config.scheduler, config.day_rule)
+        db_path = db_path or paths.database_path()
+        decks = load_paths(folders, _cache_beside(db_path))
+        store = Store.open(db_path, config.scheduler, config.day_rule)
         return cls(config, decks, store, folders)
 
     def reload(self) -> list[str]:
-        """Load the decks again (after an edit); returns the problems found, as text."""
-        self.decks = load_paths(self.deck_paths)
+        """Load the decks again (after an edit); returns the problems found, as text.
+        Only the decks whose files changed are parsed again."""
+        self.decks = load_paths(self.deck_paths, _cache_beside(self.store.path))
         self._refs = None
         return [str(p) for p in self.decks.problems]
 
@@ -80,6 +91,7 @@ class Library:
     def exam_plan_cards(self) -> list[ExamCard]:
         """Every card an exam may ask here: gradable kinds whose version gates are met."""
         from quizcards.checker.client import gate
+        from quizcards.core.exam import ExamCard
 
         return [
             ExamCard(d.deck.id, c.id, c.kind, frozenset(d.deck.tags) | frozenset(c.tags))  # type: ignore[attr-defined]

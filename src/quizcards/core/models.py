@@ -21,7 +21,7 @@ CARD_KINDS = ("shape", "value", "output", "raises", "code", "choice", "recall")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CardBase(_Strict):

@@ -7,7 +7,7 @@ still loads, so one typo never hides a whole deck (and no history is touched eit
 
 from __future__ import annotations
 
-import difflib
+import functools
 import hashlib
 import os
 import re
@@ -15,9 +15,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from quizcards.core.models import (
@@ -32,10 +31,10 @@ from quizcards.core.models import (
 from quizcards.core.params import outside_code, placeholders
 from quizcards.core.versions import KNOWN_PACKAGES, spec_error
 
-try:  # the C parser is ~10x faster and keeps the same marks
-    _Base: type = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+    from quizcards.decks.cache import DeckCache
 
 _INT = re.compile(r"""^(?:[-+]?0b[0-1_]{1,400}|[-+]?0[0-7_]{1,140}|[-+]?(?:0|[1-9][0-9_]{0,99})
                    |[-+]?0x[0-9a-fA-F_]{1,100})$""", re.X)
@@ -44,15 +43,22 @@ _FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]{0,99})\.[0-9_]{0,100}(?:[eE][-+]
                      |\.(?:nan|NaN|NAN))$""", re.X)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+@functools.cache
+def _loader_class() -> type:
     """YAML without 1.1's base-60 numbers (1:59:59 is text here: reading a long one as a number
-    takes quadratic time) and with numbers of at most about 100 digits (longer is text)."""
+    takes quadratic time) and with numbers of at most about 100 digits (longer is text).
+    Built on first parse: a start whose decks all come from the cache never imports PyYAML."""
+    import yaml
 
-    yaml_implicit_resolvers = {
+    # the C parser is ~10x faster and keeps the same marks
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {
         first: [(tag, _INT if tag.endswith(":int") else _FLOAT if tag.endswith(":float") else rx)
-                for tag, rx in resolvers]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+                for tag, rx in entries]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+    return type("_Loader", (base,), {"yaml_implicit_resolvers": resolvers})
+
 
 Path_ = tuple[str | int, ...]
 MAX_DECK_BYTES = 5 << 20  # a deck file larger than this is refused before it is parsed
@@ -213,11 +219,13 @@ class _FileLoader:
         return text.removeprefix("\ufeff")
 
     def compose(self, text: str) -> tuple[yaml.Node | None, Any]:
+        import yaml
+
         deep = _too_deep(text)
         if deep is not None:
             self.report(*deep)
             return None, None
-        loader = _Loader(text)
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -254,6 +262,8 @@ class _FileLoader:
         return node, data
 
     def index(self, node: yaml.Node, path: Path_) -> None:
+        import yaml
+
         """Record positions of every node; report duplicate and non-string keys."""
         self.pos.values[path] = node
         if isinstance(node, yaml.MappingNode):
@@ -472,7 +482,7 @@ class _FileLoader:
             if rel in deeper:
                 continue
             if errs[0]["type"] == "missing" and len(rel) == 1 and any(
-                difflib.get_close_matches(k, [str(rel[0])], n=1, cutoff=0.6) for k in unknown
+                _close(k, [str(rel[0])], n=1, cutoff=0.6) for k in unknown
             ):
                 continue  # `titel:` was already reported as "did you mean 'title'?"
             dotted = ".".join(str(p) for p in rel) or "card"
@@ -490,6 +500,8 @@ class _FileLoader:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     if isinstance(node, yaml.SequenceNode):
@@ -501,6 +513,8 @@ def _too_deep(text: str) -> tuple[tuple[int, int], str] | None:
     """Refuse nesting past MAX_DEPTH before composing (the C composer recurses and would
     crash). A cheap bound first (brackets plus indentation and `- ` chains); only a file that
     could be too deep pays for an exact walk of the parser's events."""
+    import yaml
+
     brackets = depth = 0
     for match in re.finditer(r"[\[\]{}]", text):
         depth += 1 if match.group() in "[{" else -1
@@ -511,7 +525,7 @@ def _too_deep(text: str) -> tuple[tuple[int, int], str] | None:
         return None
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=_loader_class()):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -620,8 +634,14 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _close(word: str, choices: list[str], n: int, cutoff: float) -> list[str]:
+    import difflib  # only a deck with a misspelt name pays for it
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
+
+
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    match = _close(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
@@ -660,15 +680,20 @@ def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_paths(paths: Iterable[Path]) -> LoadResult:
-    """Load every deck under paths; duplicate deck ids across files are reported and skipped."""
+def load_paths(paths: Iterable[Path], cache: DeckCache | None = None) -> LoadResult:
+    """Load every deck under paths; duplicate deck ids across files are reported and skipped.
+    With a cache, an unchanged file that loaded cleanly before is not parsed again."""
     result = LoadResult()
     owners: dict[str, Path] = {}
     for path in deck_files(paths):
-        loaded, problems = load_file(path, _display(path))
-        result.problems.extend(problems)
+        loaded = cache.get(path) if cache is not None else None
         if loaded is None:
-            continue
+            loaded, problems = load_file(path, _display(path))
+            result.problems.extend(problems)
+            if loaded is None:
+                continue
+            if cache is not None and not problems:
+                cache.put(path, loaded)
         deck_id = loaded.deck.id
         if deck_id in owners:  # positioned from the first load: no second parse
             line, col = loaded.id_position
@@ -678,6 +703,8 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
             continue
         owners[deck_id] = path
         result.decks.append(loaded)
+    if cache is not None:
+        cache.save()
     return result
 
 

@@ -7,6 +7,7 @@ process, warmed in the background from launch.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -17,11 +18,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
-from quizcards.checker.client import Checker, make_checker
 from quizcards.library import Library
 from quizcards.store.db import now_utc
 
 if TYPE_CHECKING:
+    from quizcards.checker.client import Checker
     from quizcards.ui.exam import ExamPlan
 
 Clock = Callable[[], datetime]
@@ -77,7 +78,7 @@ class QuizcardsApp(App[None]):
         super().__init__()
         self.exam = exam
         self.library = library
-        self.checker = checker or make_checker(config=library.config)
+        self._checker = checker
         self._own_checker = checker is None
         self.clock = clock
         self.deck_filter = list(decks)
@@ -88,8 +89,19 @@ class QuizcardsApp(App[None]):
         self.rng = random.Random()
         self.monotonic: Callable[[], float] = time.monotonic
 
+    @property
+    def checker(self) -> Checker:
+        """The checker, made on first use: its modules load after the first paint."""
+        if self._checker is None:
+            from quizcards.checker.client import make_checker
+
+            self._checker = make_checker(config=self.library.config)
+        return self._checker
+
     def on_mount(self) -> None:
-        self.checker.start()  # torch loads in the worker process meanwhile; returns at once
+        # The first screen paints before the checker is imported and its worker (torch)
+        # starts: on two cores the worker's start would compete with the first paint.
+        self.call_after_refresh(self._start_checker)
         other = self.library.store.claim(when=self.clock())
         if other is not None:  # another app has this profile: ask before anything else
             from quizcards.ui.profile import ProfileInUse
@@ -119,10 +131,18 @@ class QuizcardsApp(App[None]):
             return  # straight to the first card; home is built when the review ends
         self.action_home()
 
+    def _start_checker(self) -> None:
+        """After the first paint: the checker's worker, and garbage collection (the CLI holds
+        it off during start-up; what start-up built lives on, so it is frozen out of it)."""
+        gc.freeze()
+        gc.enable()
+        if self.is_running:
+            self.checker.start()  # torch loads in the worker process; returns at once
+
     def on_unmount(self) -> None:
         self.library.store.release()
-        if self._own_checker:
-            self.checker.close()
+        if self._own_checker and self._checker is not None:
+            self._checker.close()
 
     # -- actions shared by every screen --------------------------------------------------
     async def action_quit(self) -> None:

@@ -27,7 +27,6 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, SelectionList, Static, TextArea
 
-from quizcards.checker.judge import has_fractions
 from quizcards.core.markdown import protect, to_plain
 from quizcards.core.models import (
     CardBase,
@@ -48,6 +47,7 @@ from quizcards.ui.base import AppScreen
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 CODE_THEME = "monokai"
+INSTANT_ANSWER_CHARS = 4_000  # longer typed answers are judged on a thread: the UI never stalls
 GRADE_NAMES = ["blackout", "wrong", "near miss", "hard", "good", "easy"]
 
 
@@ -316,8 +316,8 @@ class ReviewScreen(AppScreen):
         self.shown = Shown(key, card, seed, values, self.qapp.monotonic(),
                            self.qapp.library.store.card_version(key))
         # the truth is computed now, while the learner reads: judging then needs no fork
-        if card.executable:
-            self.fetch_truth(self.shown, loaded.deck, loaded.shipped)
+        if card.executable:  # after this card is painted: the first paint comes first
+            self.call_after_refresh(self.fetch_truth, self.shown, loaded.deck, loaded.shipped)
         self.verdict = None
         self.phase = "question"
         kind = card.kind  # type: ignore[attr-defined]
@@ -338,6 +338,8 @@ class ReviewScreen(AppScreen):
     def fetch_truth(self, shown: Shown, deck: Deck, shipped: bool) -> None:
         run = self.qapp.checker.truth(deck, shown.card, seed=shown.seed, values=shown.values,
                                       shipped=shipped)
+        from quizcards.checker.judge import has_fractions  # the judge loads after first paint
+
         fractions = run.observation is not None and has_fractions(run.observation.result)
         self.post_message(TruthReady(shown.key, shown.seed, fractions))
 
@@ -383,11 +385,20 @@ class ReviewScreen(AppScreen):
             return
         self.phase = "checking"
         self.answer_text = text
-        seconds = self.qapp.monotonic() - self.shown.started
+        shown = self.shown
+        seconds = self.qapp.monotonic() - shown.started
+        loaded, card = self.qapp.library.lookup(shown.key)  # type: ignore[misc]
+        if len(text) <= INSTANT_ANSWER_CHARS:  # no code to run: judged here, painted at once
+            verdict = self.qapp.checker.check_now(
+                loaded.deck, card, text, seed=shown.seed, values=shown.values,
+                seconds=seconds, revealed=_revealed(card, text), shipped=loaded.shipped)
+            if verdict is not None:
+                self.on_check_done(CheckDone(verdict, text, seconds))
+                return
         assert self.answer_widget is not None
         self.answer_widget.disabled = True
         self._spinner_timer = self.set_timer(0.1, self._show_spinner)
-        self.run_check(self.shown, text, seconds)
+        self.run_check(shown, text, seconds)
 
     def _show_spinner(self) -> None:
         if self.phase == "checking":
@@ -400,10 +411,9 @@ class ReviewScreen(AppScreen):
     @work(thread=True, exclusive=True, group="check")
     def run_check(self, shown: Shown, text: str, seconds: float) -> None:
         loaded, card = self.qapp.library.lookup(shown.key)  # type: ignore[misc]
-        revealed = isinstance(card, RecallCard) and not text.strip()
         verdict = self.qapp.checker.check(loaded.deck, card, text, seed=shown.seed,
                                           values=shown.values, shipped=loaded.shipped,
-                                          seconds=seconds, revealed=revealed)
+                                          seconds=seconds, revealed=_revealed(card, text))
         self.post_message(CheckDone(verdict, text, seconds))
 
     def on_check_done(self, message: CheckDone) -> None:
@@ -556,6 +566,11 @@ class ReviewScreen(AppScreen):
         self.app.notify(f"{plural(self.session.answered, 'answer')} in "
                         f"{elapsed // 60}:{elapsed % 60:02d}.",
                         title="Session done")
+
+
+def _revealed(card: CardBase, text: str) -> bool:
+    """An empty answer to a recall card reveals it (it is not a wrong answer)."""
+    return isinstance(card, RecallCard) and not text.strip()
 
 
 def highlight(text: str, shared: set[str]) -> list[str | tuple[str, str]]:
