@@ -189,6 +189,23 @@ def test_a_pair_is_a_tuple_and_a_tensor_is_not_a_pair() -> None:
     assert not out.correct and not out.near_miss
 
 
+def test_a_tensor_inside_a_container_is_not_the_tensor() -> None:
+    """Nested lists spell a tensor; a tuple or list *of tensors* is a container. A lone
+    tensor wrapped in one is a near miss that says so (not "shape differs (2,) vs (1, 2)")."""
+    truth = t([3.0, 12.0], (2,))
+    for typed, kind in (("(tensor([3., 12.]),)", "tuple"), ("[tensor([3., 12.])]", "list")):
+        out = judge(truth, typed)
+        assert not out.correct and out.near_miss
+        assert out.diagnosis.startswith(f"right tensor, but inside a {kind}")
+    out = judge(truth, "[tensor(3.), tensor(12.)]")  # a list of 0-d tensors
+    assert not out.correct and not out.near_miss
+    assert out.diagnosis.startswith("expected a tensor")
+    out = judge(truth, "(tensor([3., 13.]),)")  # wrapped and wrong: wrong
+    assert not out.correct and not out.near_miss
+    assert judge(truth, "[3., 12.]").correct  # nested lists still spell it
+    assert judge(t([1.0, 2.0, 3.0, 4.0], (2, 2)), "[[1, 2], [3, 4]]").correct
+
+
 def test_the_container_diagnosis() -> None:
     assert judge(((), {}), "([], {})").diagnosis == (
         "right items at [0], but a list, not a tuple")

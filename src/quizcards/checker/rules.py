@@ -72,6 +72,11 @@ def _flatten(v: Any) -> tuple[tuple[int, ...], list[Any]] | None:
     return None
 
 
+def _holds_tensor(v: list[Any] | tuple[Any, ...]) -> bool:
+    return any(isinstance(x, TensorValue) or (isinstance(x, list | tuple) and _holds_tensor(x))
+               for x in v)
+
+
 def _index(flat_i: int, shape: tuple[int, ...]) -> list[int]:
     idx = []
     for dim in reversed(shape):
@@ -383,6 +388,12 @@ def _against_tensor(expected: TensorValue, got: Any, tol: Tolerance, where: str)
         return RIGHT if same else Outcome(False, f"the tensors differ{where} (too large to "
                                           "compare value by value; an exact match is needed)")
     if not (isinstance(got, TensorValue | list | tuple | bool | complex) or _is_number(got)):
+        return _wrong_kind(expected, got, where)
+    if isinstance(got, list | tuple) and _holds_tensor(got):
+        # nested lists spell a tensor; a list or tuple *of tensors* is a container
+        if len(got) == 1 and compare(expected, got[0], tol).correct:
+            return Outcome(False, f"right tensor{where}, but inside {kind_of(got)} "
+                           f"({render(got)})", near_miss=True)
         return _wrong_kind(expected, got, where)
     flat = _flatten(got)
     if flat is None:
