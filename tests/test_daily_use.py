@@ -306,3 +306,38 @@ def test_unknown_deck_names_get_a_did_you_mean_before_anything_else() -> None:
     exam = run_cli("exam", "--deck", "torch-dimm")  # no terminal either: the name comes first
     assert exam.returncode == 2 and "did you mean 'torch-dim'?" in exam.stderr
     assert "terminal" not in exam.stderr
+
+
+async def test_typing_into_a_starter_replaces_its_body(tmp_path: Path, checker: Checker) -> None:
+    """Found in tmux: a code card's starter put the cursor before `def`, so the first line
+    typed landed above the function and the answer did not parse. Typing now replaces `...`."""
+    deck = tmp_path / "starter.yaml"
+    deck.write_text("""id: starter
+title: Starter
+cards:
+  - id: double
+    kind: code
+    prompt: Write `double(x)`.
+    starter: |
+      def double(x):
+          ...
+    reference: |
+      def double(x):
+          return 2 * x
+    tests: |
+      assert double(3) == 6
+      assert double(-1) == -2
+""")
+    lib = Library.open([deck], db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker, clock=lambda: NOW, start_review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press(*"return x + x")
+        await pilot.press("ctrl+s")
+        for _ in range(1200):
+            if screen.phase == "feedback":
+                break
+            await pilot.pause(0.05)
+        assert screen.answer_text == "def double(x):\n    return x + x\n"
+        assert screen.verdict is not None and screen.verdict.correct

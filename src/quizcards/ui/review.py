@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, SelectionList, Static, TextArea
+from textual.widgets.text_area import Selection
 
 from quizcards.core.markdown import protect, to_plain
 from quizcards.core.models import (
@@ -156,6 +157,7 @@ def answer_widget_for(card: CardBase, old: AnswerWidget | None, box: Vertical,
         if isinstance(card, CodeCard):
             widget = TextArea.code_editor(card.starter or "", language=_python_if_available(),
                                           classes="answer", tab_behavior="indent")
+            widget.selection = _body_selection(card.starter or "")
         else:
             widget = TextArea("", classes="answer", show_line_numbers=False)
     elif isinstance(old, Input):
@@ -168,6 +170,19 @@ def answer_widget_for(card: CardBase, old: AnswerWidget | None, box: Vertical,
         old.remove()
     box.mount(widget)
     return widget
+
+
+def _body_selection(starter: str) -> Selection:
+    """Where typing starts in a starter: its `...` (or `pass`) body selected, so the first key
+    replaces it; else the end. (At the top, typed code landed before the `def` line.)"""
+    lines = starter.split("\n")
+    for row, line in enumerate(lines):
+        body = line.strip()
+        if body in ("...", "pass"):
+            col = len(line) - len(line.lstrip())
+            return Selection((row, col), (row, col + len(body)))
+    end = (len(lines) - 1, len(lines[-1]))
+    return Selection(end, end)
 
 
 def _python_if_available() -> str | None:
@@ -434,6 +449,7 @@ class ReviewScreen(AppScreen):
         self.verdict = verdict
         self.seconds = message.seconds
         self.phase = "feedback"
+        answer.disabled = True  # however it was judged (on the spot or on a thread)
         self.query_one("#feedback", Static).update(feedback_content(verdict))
         card = self.shown.card if self.shown else None
         if card is not None and (card.explain or card.source):
