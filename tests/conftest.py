@@ -7,6 +7,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DECKS = REPO / "decks"
+FROZEN = REPO / "tests" / "frozen_decks"  # see its README: decks that do not follow content
+UI_DECKS = [FROZEN / f"{d}.yaml" for d in ("python-call", "torch-dim", "torch-graph",
+                                             "torch-zero-grad")]
 
 
 @pytest.fixture(autouse=True)

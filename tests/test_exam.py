@@ -12,7 +12,7 @@ from quizcards.library import Library
 from quizcards.ui.app import create_app
 from quizcards.ui.exam import ExamPlan, ExamReportScreen, ExamScreen
 
-from .conftest import DECKS
+from .conftest import UI_DECKS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -69,7 +69,7 @@ async def run_exam(lib: Library, checker: Checker, plan: ExamPlan, answers: int,
 
 
 async def test_exam_with_timer_expiry(tmp_path: Path, checker: Checker) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     before = schedule(lib)
     md = tmp_path / "report.md"
     plan = await run_exam(lib, checker, plan_for(lib, markdown=md), answers=2, expire=True)
@@ -96,7 +96,7 @@ async def test_exam_with_timer_expiry(tmp_path: Path, checker: Checker) -> None:
 
 
 async def test_second_exam_compares_with_the_first(tmp_path: Path, checker: Checker) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     await run_exam(lib, checker, plan_for(lib, count=2), answers=2, expire=False)
     md = tmp_path / "second.md"
     await run_exam(lib, checker, plan_for(lib, count=2, markdown=md), answers=0, expire=True)
@@ -105,7 +105,7 @@ async def test_second_exam_compares_with_the_first(tmp_path: Path, checker: Chec
 
 
 async def test_record_moves_the_schedule(tmp_path: Path, checker: Checker) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     plan = await run_exam(lib, checker, plan_for(lib, count=2, record=True), answers=2,
                           expire=False)
     rows = lib.store.conn.execute("SELECT card_id, grade, suggested_grade FROM reviews").fetchall()
@@ -115,7 +115,7 @@ async def test_record_moves_the_schedule(tmp_path: Path, checker: Checker) -> No
 
 
 def test_selection_is_seeded_mixed_and_excludes_recall(tmp_path: Path) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     cards = lib.exam_plan_cards()
     a = select(cards, Selection((), ("autograd",), 10), seed=1)
     b = select(cards, Selection((), ("autograd",), 10), seed=1)
@@ -139,7 +139,7 @@ def test_exam_cli_rejects_unknown_filters(tmp_path: Path) -> None:
 
 
 async def test_a_malformed_answer_is_refused_not_graded(tmp_path: Path, checker: Checker) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     selection = Selection(("torch-dim",), (), 1, 5.0)
     shape_card = next(c for c in lib.exam_plan_cards() if c.card_id == "max-dim1-shape")
     plan = ExamPlan(selection, 1, [shape_card])
@@ -159,7 +159,7 @@ async def test_an_exam_answer_typed_and_submitted_at_once_is_kept(tmp_path: Path
                                                                   checker: Checker) -> None:
     from textual import events
 
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     plan = plan_for(lib, count=1)
     app = create_app(lib, checker, clock=lambda: NOW, exam=plan)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -13,10 +13,9 @@ import yaml
 from quizcards.checker.client import Checker
 from quizcards.decks.loader import LoadedDeck, load_file
 
-from .conftest import REPO
+from .conftest import FROZEN, REPO
 
 CORPUS = yaml.safe_load((REPO / "tests" / "grading_corpus.yaml").read_text())
-FROZEN = REPO / "tests" / "grading_decks"  # the decks the corpus was written against
 
 
 @cache

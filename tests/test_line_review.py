@@ -1,4 +1,5 @@
-"""The plain-terminal review loop, driven with scripted input against the shipped decks."""
+"""The plain-terminal review loop, driven with scripted input against frozen fixture decks
+(tests/frozen_decks, copies of the first shipped decks)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from quizcards.core.session import Session
 from quizcards.library import Library
 from quizcards.line_review import run
 
-from .conftest import DECKS
+from .conftest import UI_DECKS
 
 
 def scripted(lines: list[str]) -> tuple[Iterator[str], list[str]]:
@@ -28,7 +29,7 @@ def scripted(lines: list[str]) -> tuple[Iterator[str], list[str]]:
 
 
 def test_review_loop_logs_answers_undo_and_quit(tmp_path: Path, checker: Checker) -> None:
-    lib = Library.open([DECKS], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open(UI_DECKS, db_path=tmp_path / "db.sqlite3")
     session = Session.from_queue(lib.queue(decks=["torch-dim"]))
     first = session.peek()
     assert first == ("torch-dim", "max-dim1-shape")

@@ -1,5 +1,7 @@
-"""The TUI driven with Pilot: the whole review loop against the shipped decks, each screen's
-keys, and snapshots at 80x24 (home, a question, a feedback panel, stats)."""
+"""The TUI driven with Pilot: the whole review loop against frozen fixture decks
+(tests/frozen_decks, copies of the first shipped decks, so card order and ids do not follow
+content edits), each screen's keys, and snapshots at 80x24 (home, a question, a feedback
+panel, stats)."""
 
 from __future__ import annotations
 
@@ -14,15 +16,15 @@ from quizcards.store.db import Answer
 from quizcards.ui.app import QuizcardsApp, create_app
 from quizcards.ui.review import GradeBar, ReviewScreen
 
-from .conftest import DECKS
+from .conftest import FROZEN, UI_DECKS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SIZE = (80, 24)
 
 
 def make_app(tmp_path: Path, checker: Checker, all_decks: bool = False, **kw) -> QuizcardsApp:
-    # the loop tests walk the torch-dim deck card by card; home can show every shipped deck
-    lib = Library.open([DECKS if all_decks else DECKS / "torch-dim.yaml"],
+    # the loop tests walk the torch-dim deck card by card; home can show every fixture deck
+    lib = Library.open(UI_DECKS if all_decks else [FROZEN / "torch-dim.yaml"],
                        db_path=tmp_path / "db.sqlite3")
     app = create_app(lib, checker, clock=lambda: NOW, **kw)
     app.rng.seed(1)
@@ -161,7 +163,7 @@ async def test_pick_decks_and_tags_from_home(tmp_path: Path, checker: Checker) -
 async def test_code_cards_get_a_python_editor(tmp_path: Path, checker: Checker) -> None:
     from textual.widgets import TextArea
 
-    lib = Library.open([DECKS / "python-call.yaml"], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open([FROZEN / "python-call.yaml"], db_path=tmp_path / "db.sqlite3")
     app = create_app(lib, checker, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -180,7 +182,7 @@ async def test_choice_cards_pick_options_with_letters(tmp_path: Path, checker: C
     from quizcards.core.queue import Queue
     from quizcards.ui.review import ChoiceList
 
-    lib = Library.open([DECKS / "torch-dim.yaml"], db_path=tmp_path / "db.sqlite3")
+    lib = Library.open([FROZEN / "torch-dim.yaml"], db_path=tmp_path / "db.sqlite3")
     app = create_app(lib, checker, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -228,7 +230,7 @@ async def test_edit_key_opens_the_editor_and_reloads_the_deck(
     import sys
 
     deck = tmp_path / "torch-dim.yaml"
-    deck.write_text((DECKS / "torch-dim.yaml").read_text())
+    deck.write_text((FROZEN / "torch-dim.yaml").read_text())
     script = tmp_path / "editor.py"
     script.write_text("import sys, pathlib\n"
                       "line, path = int(sys.argv[1][1:]), pathlib.Path(sys.argv[2])\n"
@@ -278,7 +280,7 @@ async def test_browser_search_detail_and_unsuspend(tmp_path: Path, checker: Chec
 
 async def test_broken_deck_is_listed_on_home(tmp_path: Path, checker: Checker) -> None:
     (tmp_path / "decks").mkdir()
-    (tmp_path / "decks" / "ok.yaml").write_text((DECKS / "torch-dim.yaml").read_text())
+    (tmp_path / "decks" / "ok.yaml").write_text((FROZEN / "torch-dim.yaml").read_text())
     (tmp_path / "decks" / "broken.yaml").write_text("id: b\ntitle: B\ncards:\n  - [oops\n")
     lib = Library.open([tmp_path / "decks"], db_path=tmp_path / "db.sqlite3")
     app = create_app(lib, checker, clock=lambda: NOW)
@@ -322,6 +324,14 @@ def test_snapshot_feedback(tmp_path: Path, checker: Checker, snap_compare) -> No
     app = _snap_app(tmp_path, checker, start_review=True)
 
     async def answer(pilot) -> None:  # type: ignore[no-untyped-def]
+        # the truth of the shown card is computed first, so the answer is always judged the
+        # same way (it is otherwise a race with the background prefetch, and a judge that
+        # had to wait for the worker paints the answer field differently)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.shown is not None
+        loaded, card = app.library.lookup(screen.shown.key)  # type: ignore[misc]
+        app.checker.truth(loaded.deck, card, seed=screen.shown.seed, values=screen.shown.values,
+                          shipped=loaded.shipped)
         await pilot.press(*"(4, 3)", "enter")
         await wait_for_feedback(pilot, app)
         await pilot.pause()
