@@ -480,6 +480,29 @@ def _send(fd: int, obj: dict[str, Any]) -> None:
         data = data[os.write(fd, data[:65536]):]
 
 
+def _warm_unless_orphaned() -> dict[str, Any]:
+    """Warm up (seconds of torch imports) while watching the app: stdin is not read until
+    then, so an app killed meanwhile would leave this worker burning a core for seconds.
+    The watcher ends before anything forks (the zygote must not inherit a thread)."""
+    import threading
+
+    parent = os.getppid()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            if os.getppid() != parent:  # reparented: the app is gone
+                os._exit(0)
+
+    watcher = threading.Thread(target=watch, name="quizcards-orphan-watch", daemon=True)
+    watcher.start()
+    try:
+        return _warm()
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _read_job(fd: int) -> dict[str, Any] | None:
     chunks: list[bytes] = []
     while True:
@@ -502,7 +525,7 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI's Ctrl-C is not for us
     options = json.loads(os.environ.get("QUIZCARDS_WORKER", "{}") or "{}")
-    versions = _warm()
+    versions = _warm_unless_orphaned()
     gc.collect()
     gc.freeze()  # keep the warm heap out of the children's copy-on-write faults
     plan = sandbox.make_plan(sandbox.scratch_folder(), list(options.get("private") or []),
