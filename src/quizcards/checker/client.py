@@ -126,6 +126,9 @@ class WorkerClient:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "QUIZCARDS_WORKER": json.dumps({"private": _private_folders(),
+                                            # its parent, unless a launcher stands between
+                                            "parent": None if self.options.launcher
+                                            else os.getpid(),
                                             "disable": list(self.options.disable)}),
         })
         # not -I: it would ignore PYTHONHASHSEED; the environment is allow-listed instead,

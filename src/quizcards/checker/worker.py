@@ -480,13 +480,18 @@ def _send(fd: int, obj: dict[str, Any]) -> None:
         data = data[os.write(fd, data[:65536]):]
 
 
-def _warm_unless_orphaned() -> dict[str, Any]:
+def _warm_unless_orphaned(parent: int | None) -> dict[str, Any]:
     """Warm up (seconds of torch imports) while watching the app: stdin is not read until
     then, so an app killed meanwhile would leave this worker burning a core for seconds.
-    The watcher ends before anything forks (the zygote must not inherit a thread)."""
+    `parent` is the app's pid as the app saw it (so an app killed before this line ran is
+    noticed too); None when a launcher stands between. The watcher ends before anything
+    forks (the zygote must not inherit a thread)."""
     import threading
 
-    parent = os.getppid()
+    if not isinstance(parent, int):
+        parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(0)
     done = threading.Event()
 
     def watch() -> None:
@@ -525,7 +530,7 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI's Ctrl-C is not for us
     options = json.loads(os.environ.get("QUIZCARDS_WORKER", "{}") or "{}")
-    versions = _warm_unless_orphaned()
+    versions = _warm_unless_orphaned(options.get("parent"))
     gc.collect()
     gc.freeze()  # keep the warm heap out of the children's copy-on-write faults
     plan = sandbox.make_plan(sandbox.scratch_folder(), list(options.get("private") or []),
