@@ -13,6 +13,7 @@ Not a timed test: it only reports.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -107,13 +108,17 @@ def spare_preparation(n: int = 10) -> list[float]:
     plan = sandbox.make_plan(sandbox.scratch_folder(), [])
     worker = w.Worker(plan)
     times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        spare = worker._fork()
-        worker._read_ready(spare)
-        times.append((time.perf_counter() - started) * 1000)
-        worker.pending.append(spare)
-        worker.close()
+    try:
+        for _ in range(n):
+            started = time.perf_counter()
+            spare = worker._fork()
+            worker._read_ready(spare)
+            times.append((time.perf_counter() - started) * 1000)
+            os.close(spare.job_w)  # EOF: the spare exits without running anything
+            worker.pending.append(spare)
+            worker.reap(block=True)
+    finally:
+        worker.close()  # once: it ends the zygote the forks come from
     return times
 
 
