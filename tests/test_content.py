@@ -66,8 +66,13 @@ def test_no_two_cards_ask_the_same_thing() -> None:
     alike = []
     for deck_id, card in cards():
         asks = _asks(card)
+        matcher = difflib.SequenceMatcher(None)
+        matcher.set_seq2(asks)  # seq2 is the one SequenceMatcher indexes: index it once
         for other, other_asks in seen:
-            if difflib.SequenceMatcher(None, asks, other_asks).ratio() > 0.92:
+            matcher.set_seq1(other_asks)
+            # the cheap upper bounds first: ratio() on ~100,000 pairs took 100 s
+            if (matcher.real_quick_ratio() > 0.92 and matcher.quick_ratio() > 0.92
+                    and matcher.ratio() > 0.92):
                 alike.append((f"{deck_id}/{card.id}", other))
         seen.append((f"{deck_id}/{card.id}", asks))
     assert alike == []
