@@ -66,11 +66,12 @@ def test_pending_repeat_is_dropped_when_the_day_rolls_over() -> None:
     assert next_day.repetitions == 1 and next_day.interval == 1 and not next_day.repeat_pending
 
 
-def test_ef_formula() -> None:
-    assert update_ef(2.5, 5) == pytest.approx(2.6)
-    assert update_ef(2.5, 4) == pytest.approx(2.5)
-    assert update_ef(2.5, 3) == pytest.approx(2.36)
-    assert update_ef(1.3, 3) == 1.3
+def test_ef_formula_in_hundredths() -> None:
+    assert update_ef(250, 5) == 260
+    assert update_ef(250, 4) == 250
+    assert update_ef(250, 3) == 236
+    assert update_ef(130, 3) == 130
+    assert update_ef(140, 3) == 130  # 1.26 is floored at 1.30
 
 
 def test_first_failure_of_a_new_card_is_not_a_lapse() -> None:
@@ -85,3 +86,45 @@ def test_state_round_trips_through_json() -> None:
 def test_bad_grade() -> None:
     with pytest.raises(ValueError):
         review(SM2State(), 6, 1)
+
+
+def test_reference_by_hand() -> None:
+    from fractions import Fraction
+
+    from tests.sm2_reference import Item
+
+    item, day, intervals = Item(), 100, []
+    for _ in range(5):
+        item.answer(5, day)
+        intervals.append(item.interval)
+        assert item.due is not None
+        day = item.due
+    assert intervals == [1, 6, 16, 45, 131] and item.ef == Fraction(3)
+
+
+def test_differential_against_the_reference() -> None:
+    """10,000 random grade sequences (same-session repeats, late answers and failures mixed
+    in) give the same intervals, EF, repetition counts, due days and repeats as the exact
+    reference written from Wozniak's text (tests/sm2_reference.py)."""
+    import random
+    from fractions import Fraction
+
+    from tests.sm2_reference import Item
+
+    rng = random.Random(14)
+    compared = 0
+    for _ in range(10_000):
+        state, ref, day = SM2State(), Item(), 1000
+        for _ in range(rng.randint(1, 25)):
+            q = rng.choice((0, 1, 2, 3, 3, 3, 4, 4, 4, 5, 5))
+            if state.due_day is not None and not (
+                    state.repeat_pending and state.last_day == day and rng.random() < 0.6):
+                day = state.due_day + (rng.randint(1, 5) if rng.random() < 0.15 else 0)
+            state = review(state, q, day)
+            ref.answer(q, day)
+            got = (state.repetitions, state.interval, Fraction(state.ef_hundredths, 100),
+                   state.due_day, state.last_day, state.repeat_pending)
+            want = (ref.n, ref.interval, ref.ef, ref.due, ref.last, ref.again_today)
+            assert got == want, (q, day, got, want)
+            compared += 1
+    assert compared > 100_000

@@ -94,9 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--log", action="store_true",
                         help="the review log in the FSRS optimizer's CSV schema")
 
-    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg")
+    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg, "
+                         "or (--log) bring review history")
     imp.add_argument("file", type=Path, metavar="FILE", help="a .csv, .tsv or .apkg file")
-    imp.add_argument("--deck-id", required=True, help="the new deck's id (a slug)")
+    imp.add_argument("--log", action="store_true",
+                     help="FILE is review history in the FSRS optimizer's CSV schema (what "
+                     "`export --log` writes): add it to the log of cards you have")
+    imp.add_argument("--deck-id", default=None, help="the new deck's id (a slug)")
     imp.add_argument("--title", default=None)
     imp.add_argument("--out", type=Path, default=None,
                      help="where to write the deck (default: your deck folder)")
@@ -104,6 +108,19 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="today's numbers")
     stats.add_argument("--json", action="store_true")
+
+    optimize = sub.add_parser("optimize", help="fit personal FSRS parameters on your review log")
+    optimize.add_argument("--log", type=Path, default=None, metavar="FILE",
+                          help="fit on this CSV (FSRS optimizer schema) instead of your log")
+    optimize.add_argument("--retention", action="store_true",
+                          help="also find the desired retention that minimises your workload")
+    optimize.add_argument("--yes", action="store_true",
+                          help="save to config.toml without asking")
+
+    evaluate = sub.add_parser("evaluate", help="compare SM-2 and FSRS on your review log")
+    evaluate.add_argument("--log", type=Path, default=None, metavar="FILE",
+                          help="evaluate on this CSV (FSRS optimizer schema) instead of your log")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -408,6 +425,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
+    if args.log:
+        return _import_log(args.file)
+    if not args.deck_id:
+        raise UsageError("import needs --deck-id (the new deck's id), or --log for history")
     if args.file.suffix.lower() == ".apkg":
         notes = importer.read_apkg(args.file)
     elif args.file.suffix.lower() in (".csv", ".tsv", ".txt"):
@@ -450,6 +471,204 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_log(path: Path) -> int:
+    from quizcards.interop import fsrs_log
+    from quizcards.library import Library
+    from quizcards.scheduling.history import GRADE_FOR_RATING
+    from quizcards.store.log_import import ImportedAnswer, import_answers
+
+    parsed = fsrs_log.read(path)
+    if parsed.problems:
+        for problem in parsed.problems:
+            print(problem, file=sys.stderr)
+        print(f"{path}: nothing imported ({plural(len(parsed.problems), 'problem')})",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    library = Library.open()
+    try:
+        index = fsrs_log.card_index(ref.key for ref in library.refs())
+        unknown: dict[str, int] = {}
+        answers = []
+        for row in parsed.rows:
+            key = index.get(row.card_id)
+            if key is None:
+                unknown[row.card_id] = unknown.get(row.card_id, 0) + 1
+                continue
+            answers.append(ImportedAnswer(key, row.time_ms, GRADE_FOR_RATING[row.rating],
+                                          row.duration_ms, row.line))
+        result = import_answers(library.store, answers)
+    finally:
+        library.close()
+    print(f"{path}: imported {plural(result.imported, 'answer')} to "
+          f"{plural(result.cards, 'card')}")
+    if result.duplicates:
+        print(f"  {plural(result.duplicates, 'answer')} already in the log: skipped")
+    if unknown:
+        shown = ", ".join(list(unknown)[:10]) + (", ..." if len(unknown) > 10 else "")
+        print(f"  {plural(sum(unknown.values()), 'answer')} to "
+              f"{plural(len(unknown), 'unknown card')} skipped: {shown}")
+    if result.older:
+        lines = ", ".join(str(a.line) for a in result.older[:10])
+        print(f"  {plural(len(result.older), 'answer')} older than the card's history here "
+              f"skipped (the log replays in order): line {lines}"
+              + (", ..." if len(result.older) > 10 else ""))
+    for deck_id, card_id in result.leeches:
+        print(f"  {deck_id}/{card_id} became a leech (suspended)")
+    return EXIT_OK
+
+
+def _history(log: Path | None) -> tuple[list, str]:  # type: ignore[type-arg]
+    """The history to fit or evaluate on: a CSV file, or the log of this profile."""
+    from quizcards.interop import fsrs_log
+    from quizcards.scheduling.history import from_grade, in_time_order
+
+    if log is not None:
+        if not log.is_file():
+            raise UsageError(f"no such file: {log}")
+        parsed = fsrs_log.read(log)
+        if parsed.problems:
+            for problem in parsed.problems:
+                print(problem, file=sys.stderr)
+            raise UsageError(f"{log}: not read ({plural(len(parsed.problems), 'problem')})")
+        return fsrs_log.as_history(parsed.rows), str(log)
+    from quizcards import paths
+    from quizcards.config import load_config
+    from quizcards.store.db import Store
+    from quizcards.store.log_import import logged_answers
+
+    config = load_config()
+    store = Store.open(paths.database_path(), config.scheduler, config.day_rule,
+                       config.fsrs_settings)
+    try:
+        rows = logged_answers(store)
+    finally:
+        store.close()
+    history = in_time_order(from_grade(f"{d}/{c}", t, g, ms) for d, c, t, g, ms in rows)
+    return history, "your review log"
+
+
+def _score_line(name: str, data: dict | None, note: str = "") -> str:  # type: ignore[type-arg]
+    if data is None:
+        return f"  {name:<22} {'-':>9} {'-':>12}  {note}".rstrip()
+    return (f"  {name:<22} {data['log_loss']:>9.4f} {data['rmse_bins']:>12.4f}  "
+            f"{note}").rstrip()
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    import time
+
+    from quizcards.config import config_path, load_config, save_settings
+    from quizcards.scheduling import evaluate, fit
+
+    config = load_config()
+    history, source = _history(args.log)
+    usable = fit.usable(history)
+    print(f"{source}: {plural(len(history), 'answer')} to "
+          f"{plural(len({r.card for r in history}), 'card')}; {usable.reviews} a day or more "
+          "after the card's previous answer")
+    if not usable.enough:
+        print(f"not enough history to fit: the optimizer needs {fit.MIN_REVIEWS} answers a day "
+              f"or more after the card's previous one; {usable.missing} more needed")
+        return EXIT_PROBLEMS
+    print(f"fitting FSRS parameters (5 passes over the history; about a minute per "
+          f"{plural(8000, 'answer')})...", flush=True)
+    start = time.monotonic()
+    fitted = fit.fit_parameters(history, progress=fit.progress_stream())
+    seconds = time.monotonic() - start
+    assert fitted is not None
+    print(f"fitted in {seconds:.0f} s")
+    print(f"  {'parameters':<22} {'log loss':>9} {'RMSE (bins)':>12}  "
+          "(on the answers fitted on)")
+    rows = [("FSRS default", None), ("FSRS fitted", fitted)]
+    if config.fsrs_parameters is not None:
+        rows.insert(1, ("FSRS saved (current)", config.fsrs_parameters))
+    for name, params in rows:
+        predictions = evaluate.predict_fsrs(history, params)
+        s = evaluate.score([p for _, p, _ in predictions], [y for _, _, y in predictions])
+        print(_score_line(name, None if s is None else s.to_json()))
+    print("  (`quizcards evaluate` scores a fit on answers it has not seen)")
+    values: dict[str, float | list[float]] = {"fsrs_parameters": fitted}
+    if args.retention:
+        print("simulating a year of reviews at each retention...", flush=True)
+        retention = fit.optimal_retention(history, fitted)
+        print(f"desired retention with the least work per card remembered: {retention:.2f} "
+              f"(now {config.desired_retention:.2f})")
+        values["desired_retention"] = retention
+    path = config_path()
+    keys = " and ".join(values)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"not saved: no terminal to ask on (run with --yes to save {keys} to {path})")
+            return EXIT_OK
+        reply = input(f"save {keys} to {path}? [y/N] ").strip().lower()
+        if reply not in ("y", "yes"):
+            print("not saved")
+            return EXIT_OK
+    save_settings(values, path)
+    print(f"{path}: saved {keys}"
+          + ("" if config.scheduler == "fsrs" else " (used once `scheduler = \"fsrs\"`)"))
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import time
+
+    from quizcards.config import load_config
+    from quizcards.scheduling import evaluate, fit
+
+    config = load_config()
+    history, source = _history(args.log)
+    seconds = 0.0
+    train_usable = 0
+
+    def fit_train(train: Sequence[object]) -> list[float] | None:
+        nonlocal seconds, train_usable
+        train_usable = fit.usable(train).reviews  # type: ignore[arg-type]
+        if train_usable < fit.MIN_REVIEWS:
+            return None
+        if not args.json:
+            print(f"fitting FSRS on the first {evaluate.TRAIN_FRACTION:.0%} of "
+                  f"{plural(len(history), 'answer')}...", file=sys.stderr, flush=True)
+        start = time.monotonic()
+        params = fit.fit_parameters(train, progress=not args.json and fit.progress_stream())  # type: ignore[arg-type]
+        seconds = time.monotonic() - start
+        return params
+
+    result = evaluate.evaluate(history, config.day_rule, fit_train, config.fsrs_parameters)
+    result["source"] = source
+    result["optimizer_seconds"] = round(seconds, 1)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return EXIT_OK if result["scored"] else EXIT_PROBLEMS
+    print(f"{source}: {plural(result['reviews'], 'answer')} to {plural(result['cards'], 'card')}")
+    if not result["scored"]:
+        print("nothing to score yet: the last 20% of your answers has none a day or more after "
+              "the card's previous answer")
+        return EXIT_PROBLEMS
+    print(f"fitted on the first {result['train_fraction']:.0%} ({result['train_reviews']}), "
+          f"scored on the last {1 - result['train_fraction']:.0%} (from "
+          f"{result['split_time'][:16].replace('T', ' ')} UTC): {result['scored']} answers a day "
+          "or more after the card's previous one")
+    models = result["models"]
+    print(f"  {'model':<22} {'log loss':>9} {'RMSE (bins)':>12}")
+    print(_score_line("SM-2", models["sm2"]))
+    print(_score_line("FSRS default", models["fsrs_default"]))
+    print(_score_line("FSRS fitted", models["fsrs_fitted"], "" if models["fsrs_fitted"] else
+                      f"(needs {fit.MIN_REVIEWS} usable answers in the first part, has "
+                      f"{train_usable})"))
+    if "fsrs_saved" in models:
+        print(_score_line("FSRS saved (config)", models["fsrs_saved"],
+                          "(may have been fitted on these answers)"))
+    if models.get("pass_rate"):
+        print(_score_line(f"always {models['pass_rate']['p']:.3f}", models["pass_rate"],
+                          "(the pass rate: the floor to beat)"))
+    print("lower is better; log loss: how surprised the model is by your answers; RMSE: how "
+          "far its predictions are from your pass rates")
+    if seconds:
+        print(f"(the optimizer took {seconds:.0f} s)")
+    return EXIT_OK
+
+
 _COMMANDS = {
     "review": cmd_review,
     "exam": cmd_exam,
@@ -461,5 +680,7 @@ _COMMANDS = {
     "lint": cmd_lint,
     "check": cmd_check,
     "trust": cmd_trust,
+    "optimize": cmd_optimize,
+    "evaluate": cmd_evaluate,
 }
 _APP_COMMANDS = ("review", "exam")  # they open the app: garbage collection waits for its paint

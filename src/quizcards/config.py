@@ -1,6 +1,8 @@
 """The config file: `config.toml` in the config folder, validated with pydantic.
 
     scheduler = "sm2"          # or "fsrs"; switching replays the whole review log
+    desired_retention = 0.9    # FSRS: the chance of recall a review is scheduled at
+    fsrs_parameters = [...]    # FSRS: your fitted parameters (`quizcards optimize` writes them)
     rollover_hour = 4          # the study day starts at 4 am local time
     new_per_day = 20
     reviews_per_day = 200
@@ -14,14 +16,17 @@
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from quizcards import paths
 from quizcards.core.day import DayRule
+from quizcards.core.fsrs_adapter import FSRSSettings
 from quizcards.core.queue import DailyLimits
 from quizcards.errors import ConfigError
 
@@ -43,17 +48,61 @@ class DeckLimits(_Strict):
     reviews_per_day: int | None = Field(default=None, ge=0, description="Reviews a day.")
 
 
+RETENTION_MIN, RETENTION_MAX = 0.7, 0.99
+
+
+def check_fsrs_parameters(values: list[float]) -> list[float]:
+    """The fitted parameters as the installed `fsrs` wants them: the right count, each
+    finite and inside the package's bounds. Raises ValueError with a message for a person."""
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+
+    want = len(LOWER_BOUNDS_PARAMETERS)
+    if len(values) != want:
+        raise ValueError(f"needs {want} numbers (the installed fsrs's parameters), got "
+                         f"{len(values)}; run `quizcards optimize` to fit them again")
+    for i, (x, lo, hi) in enumerate(
+            zip(values, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)):
+        if not math.isfinite(x) or not lo <= x <= hi:
+            raise ValueError(f"number {i + 1} is {x}, outside the range FSRS allows "
+                             f"({lo} to {hi})")
+    return [float(x) for x in values]
+
+
 class Config(_Strict):
     scheduler: Literal["sm2", "fsrs"] = Field(default="sm2", description="Scheduler.")
+    desired_retention: float = Field(
+        default=0.9, description="FSRS: the chance of recall each review is scheduled at "
+        f"({RETENTION_MIN} to {RETENTION_MAX}; higher means more reviews).")
+    fsrs_parameters: list[float] | None = Field(
+        default=None, description="FSRS: personal parameters fitted by `quizcards optimize` "
+        "(none: the package's defaults).")
     rollover_hour: int = Field(default=4, ge=0, le=23, description="Hour the day starts.")
     new_per_day: int = Field(default=20, ge=0, description="New cards a day, all decks.")
     reviews_per_day: int = Field(default=200, ge=0, description="Reviews a day, all decks.")
     checker: CheckerConfig = Field(default_factory=CheckerConfig)
     decks: dict[str, DeckLimits] = Field(default_factory=dict, description="Per-deck limits.")
 
+    @field_validator("desired_retention")
+    @classmethod
+    def _retention(cls, value: float) -> float:
+        if not (math.isfinite(value) and RETENTION_MIN <= value <= RETENTION_MAX):
+            raise ValueError(f"must be between {RETENTION_MIN} and {RETENTION_MAX} "
+                             f"(the chance of recall at a review), got {value}")
+        return value
+
+    @field_validator("fsrs_parameters")
+    @classmethod
+    def _parameters(cls, value: list[float] | None) -> list[float] | None:
+        return None if value is None else check_fsrs_parameters(value)
+
     @property
     def day_rule(self) -> DayRule:
         return DayRule(self.rollover_hour)
+
+    @property
+    def fsrs_settings(self) -> FSRSSettings:
+        parameters = None if self.fsrs_parameters is None else tuple(self.fsrs_parameters)
+        return FSRSSettings(self.desired_retention, parameters)
 
     @property
     def limits(self) -> DailyLimits:
@@ -92,3 +141,46 @@ def load_config(path: Path | None = None) -> Config:
             msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
             lines.append(f"{path}: {where}: {msg}")
         raise ConfigError("\n".join(lines)) from None
+
+
+def _toml_value(value: float | list[float]) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(repr(float(x)) for x in value) + "]"
+    return repr(float(value))
+
+
+_TABLE = re.compile(r"^\s*\[", re.MULTILINE)
+
+
+def save_settings(values: dict[str, float | list[float]], path: Path | None = None) -> Path:
+    """Set top-level keys (`desired_retention`, `fsrs_parameters`) in config.toml, keeping
+    everything else in the file (comments, tables) as it was. The new text is validated
+    before it replaces the file, so a failure leaves the old file untouched."""
+    path = path or config_path()
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        text = ""
+    for key, value in values.items():
+        line = f"{key} = {_toml_value(value)}"
+        # an existing top-level assignment, a one-line or a multi-line array
+        table = _TABLE.search(text)
+        top_end = table.start() if table else len(text)
+        found = re.search(rf"^{re.escape(key)}\s*=\s*(\[[^\]]*\]|[^\n#]*)[^\n]*$",
+                          text[:top_end], re.MULTILINE)
+        if found:
+            text = text[:found.start()] + line + text[found.end():]
+        else:
+            head = text[:top_end]
+            if head and not head.endswith("\n"):
+                head += "\n"
+            text = head + line + "\n" + ("\n" if table else "") + text[top_end:]
+    try:
+        Config.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"{path}: not saved, the result would not load: {exc}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(path)
+    return path

@@ -54,7 +54,7 @@ class Library:
         folders = list(deck_paths) if deck_paths is not None else deck_folders()
         db_path = db_path or paths.database_path()
         decks = load_paths(folders, _cache_beside(db_path))
-        store = Store.open(db_path, config.scheduler, config.day_rule)
+        store = Store.open(db_path, config.scheduler, config.day_rule, config.fsrs_settings)
         return cls(config, decks, store, folders)
 
     def reload(self) -> list[str]:

@@ -150,16 +150,14 @@ def run(library: Library, session: Session, checker: Checker,
                 recorded = library.store.record(Answer(
                     key[0], key[1], grade, verdict.suggested_grade, text,
                     {**verdict.to_json(), "seed": seed}, int(seconds * 1000),
-                    shown_version=version))
+                    shown_version=version, day=session.day))
             except StoreError as exc:  # read-only, taken over, or answered elsewhere
                 out(f"  not recorded: {exc}")
                 session.skip(key)
                 break
             if recorded.became_leech:
                 out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
-            today = library.today()
-            state = recorded.state
-            session.done(key, state.repeat_pending and state.last_day == today)
+            session.done(key, session.wants_repeat(recorded.state))
             break
     minutes = int(time.monotonic() - started) // 60
     out(f"\nDone: {plural(session.answered, 'answer')} in {plural(minutes, 'minute')}.")

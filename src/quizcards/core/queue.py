@@ -73,6 +73,7 @@ class Queue:
     reviews: list[Key]
     repeats: list[Key]
     new: list[Key]
+    day: int | None = None  # the study day it was built for: a session on it keeps that day
 
     @property
     def cards(self) -> list[Key]:
@@ -162,7 +163,7 @@ def build_queue(
         if ref.key not in facts.seen and wanted(ref.key) is not None
     )
     new_keys = _take(fresh, new_left, limits, done, kind=0)
-    return Queue(review_keys, [k for _, k in repeats], new_keys)
+    return Queue(review_keys, [k for _, k in repeats], new_keys, day)
 
 
 def _take(

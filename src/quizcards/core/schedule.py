@@ -40,13 +40,26 @@ def load(name: SchedulerName, text: str) -> State:
     return sm2.SM2State.from_json(text) if name == "sm2" else fsrs_adapter.FSRSState.from_json(text)
 
 
-def review(name: SchedulerName, state: State, grade: int, now: datetime, rule: DayRule) -> State:
-    """The new state of a card after one answer; pure (time and day rule passed in)."""
+def version(name: SchedulerName) -> str:
+    """The scheduler and its version, as logged with each answer: "sm2 1", "fsrs 6.3.2"."""
+    if name == "sm2":
+        return f"sm2 {sm2.VERSION}"
+    return f"fsrs {fsrs_adapter.package_version()}"
+
+
+def review(name: SchedulerName, state: State, grade: int, now: datetime, rule: DayRule,
+           day: int | None = None,
+           fsrs: fsrs_adapter.FSRSSettings = fsrs_adapter.DEFAULT_SETTINGS) -> State:
+    """The new state of a card after one answer; pure (time and day rule passed in). `day`
+    is the study day the answer counts for: the day its session started in (see day.py);
+    None means the study day of `now`."""
+    if day is None:
+        day = rule.day_of(now)
     if name == "sm2":
         assert isinstance(state, sm2.SM2State)
-        return sm2.review(state, grade, rule.day_of(now))
+        return sm2.review(state, grade, day)
     assert isinstance(state, fsrs_adapter.FSRSState)
-    return fsrs_adapter.review(state, grade, now, rule)
+    return fsrs_adapter.review(state, grade, now, rule, day, fsrs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +68,19 @@ class LoggedAnswer:
     card_id: str
     time: datetime
     grade: int
+    day: int | None = None  # the study day logged with the answer (None: that of `time`)
 
 
 def replay(
-    name: SchedulerName, answers: Iterable[LoggedAnswer], rule: DayRule
+    name: SchedulerName, answers: Iterable[LoggedAnswer], rule: DayRule,
+    fsrs: fsrs_adapter.FSRSSettings = fsrs_adapter.DEFAULT_SETTINGS,
 ) -> dict[tuple[str, str], State]:
     """Every card's state from the log (answers in the order they were given)."""
     states: dict[tuple[str, str], State] = {}
     for a in answers:
         key = (a.deck_id, a.card_id)
-        states[key] = review(name, states.get(key) or initial(name), a.grade, a.time, rule)
+        states[key] = review(name, states.get(key) or initial(name), a.grade, a.time, rule,
+                             a.day, fsrs)
     return states
 
 

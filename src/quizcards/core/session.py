@@ -4,14 +4,23 @@ Built once from the queue, then updated per answer without rebuilding (answer to
 must stay well under 50 ms even with 50,000 cards). Cards graded below 4 come back later in
 the same session (SM-2's repeats): after at least REPEAT_GAP other cards, or sooner when
 nothing else is left, so two missed cards never ping-pong while new cards wait.
+
+A session's study day is the day its queue was built for (the day it started in, see
+core/day.py), even when it runs past the rollover hour: record its answers with
+`Answer(..., day=session.day)` and ask `session.wants_repeat(state)` whether the card
+comes back, so a repeat answered at 04:02 is still a repeat of the day that began it.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from quizcards.core.queue import Key, Queue
+
+if TYPE_CHECKING:
+    from quizcards.core.schedule import State
 
 REPEAT_GAP = 3  # other cards shown before a missed card comes back
 
@@ -25,10 +34,19 @@ class Session:
     last: Key | None = None
     ready_at: dict[Key, int] = field(default_factory=dict)  # repeat -> answers count when due
     last_was_repeat: bool = False
+    day: int | None = None  # the study day the session started in (its queue's)
 
     @classmethod
     def from_queue(cls, queue: Queue) -> Session:
-        return cls(deque(queue.reviews), deque(queue.repeats), deque(queue.new))
+        return cls(deque(queue.reviews), deque(queue.repeats), deque(queue.new),
+                   day=queue.day)
+
+    def wants_repeat(self, state: State) -> bool:
+        """Does a card whose state after an answer is `state` come back in this session?
+        Its repeat must be pending for the session's study day (not the clock's)."""
+        if not state.repeat_pending:
+            return False
+        return self.day is None or state.last_day == self.day
 
     @property
     def _lines(self) -> tuple[deque[Key], deque[Key], deque[Key]]:

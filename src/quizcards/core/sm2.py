@@ -13,6 +13,11 @@ Choices where the text leaves room (each tested in tests/test_sm2.py):
    interval (step 4) before modifying the E-Factor (step 5).
 3. Rounding: intervals are whole days, I(n) = round_half_up(I(n-1) * EF), where I(n-1) is
    the rounded interval the learner actually waited. Whole days match the daily queue.
+   EF is kept exact, as a whole number of hundredths (every EF the formula can give is one:
+   the steps are +0.10, 0.00, -0.14 and the floor is 1.30), so the product is computed in
+   integers and a half day rounds up exactly (125 * 1.94 = 242.5 -> 243; with floats EF
+   drifts to 1.9399999... and gives 242). The state stores `ef_hundredths`; a state stored
+   with a float `ef` by an older version reads back rounded to the nearest hundredth.
 4. Same-session repeats change nothing but the "repeat pending" flag: they are drills, not
    repetitions. A repeat graded >= 4 clears the flag. A pending repeat left undone when the
    day rolls over is dropped: the card is due again by its interval anyway.
@@ -20,16 +25,19 @@ Choices where the text leaves room (each tested in tests/test_sm2.py):
    passes (interval grows) but also asks for a same-session repeat.
 6. A lapse is a failure (q < 3) of a card that had been reviewed before; 8 lapses make a
    leech (flagged and suspended by the store).
+7. The study day of an answer is the day its session started in (see day.py): a repeat
+   answered after the rollover hour in the same session is still a same-session repeat.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
-EF_START = 2.5
-EF_FLOOR = 1.3
+VERSION = 1  # recorded in the log as "sm2 1"; bump when a replay could give other states
+EF_START = 250  # EF in hundredths: 2.50
+EF_FLOOR = 130  # 1.30
 PASS = 3  # q >= 3 keeps the repetition count going
 REPEAT_BELOW = 4  # q < 4 brings the card back in the same session
 
@@ -40,7 +48,7 @@ class SM2State:
 
     repetitions: int = 0
     interval: int = 0
-    ef: float = EF_START
+    ef_hundredths: int = EF_START  # EF * 100, exact
     due_day: int | None = None  # None: a new card
     last_day: int | None = None
     lapses: int = 0
@@ -51,31 +59,37 @@ class SM2State:
     def is_new(self) -> bool:
         return self.reviews == 0
 
+    @property
+    def ef(self) -> float:
+        """The E-Factor as a number, for display (the state keeps it in hundredths)."""
+        return self.ef_hundredths / 100
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> SM2State:
-        return cls(**json.loads(text))
+        data: dict[str, Any] = json.loads(text)
+        if "ef" in data:  # stored by a version that kept EF as a float
+            data["ef_hundredths"] = round(float(data.pop("ef")) * 100)
+        return cls(**data)
 
 
-def update_ef(ef: float, q: int) -> float:
-    """The E-Factor after an answer of quality q (3..5), floored at 1.3."""
+def update_ef(ef_hundredths: int, q: int) -> int:
+    """The E-Factor (in hundredths) after an answer of quality q (3..5), floored at 1.30:
+    EF' = EF + (0.1 - (5-q) * (0.08 + (5-q) * 0.02)), times 100 in integers."""
     d = 5 - q
-    return max(EF_FLOOR, ef + (0.1 - d * (0.08 + d * 0.02)))
+    return max(EF_FLOOR, ef_hundredths + 10 - d * (8 + d * 2))
 
 
-def round_half_up(x: float) -> int:
-    return math.floor(x + 0.5)
-
-
-def next_interval(repetitions: int, previous: int, ef: float) -> int:
-    """I(1) = 1, I(2) = 6, I(n) = round(I(n-1) * EF); `repetitions` counts the new one."""
+def next_interval(repetitions: int, previous: int, ef_hundredths: int) -> int:
+    """I(1) = 1, I(2) = 6, I(n) = round_half_up(I(n-1) * EF), exact; `repetitions` counts
+    the new one."""
     if repetitions == 1:
         return 1
     if repetitions == 2:
         return 6
-    return max(1, round_half_up(previous * ef))
+    return max(1, (previous * ef_hundredths + 50) // 100)
 
 
 def review(state: SM2State, q: int, day: int) -> SM2State:
@@ -90,11 +104,11 @@ def review(state: SM2State, q: int, day: int) -> SM2State:
         return replace(state, repetitions=0, interval=1, due_day=day + 1, last_day=day,
                        lapses=lapses, reviews=state.reviews + 1, repeat_pending=True)
     repetitions = state.repetitions + 1
-    interval = next_interval(repetitions, state.interval, state.ef)
+    interval = next_interval(repetitions, state.interval, state.ef_hundredths)
     return SM2State(
         repetitions=repetitions,
         interval=interval,
-        ef=update_ef(state.ef, q),
+        ef_hundredths=update_ef(state.ef_hundredths, q),
         due_day=day + interval,
         last_day=day,
         lapses=lapses,

@@ -10,6 +10,12 @@
   answer to a card that changed since it was shown is refused, never applied on top.
 - The schema is versioned with `PRAGMA user_version`; a newer or corrupt database is
   reported and left untouched.
+- Each answer is logged with the study day it counts for (its session's, see core/day.py),
+  its time truncated to the millisecond (what the log keeps, so a replay gives the very
+  state computed live), and the scheduler's version ("sm2 1", "fsrs 6.3.2"). Replays use the
+  logged day, not the day the clock gives now.
+- An answer that makes a card a leech saves the card's flags before it; undoing that answer
+  puts them back.
 """
 
 from __future__ import annotations
@@ -19,18 +25,19 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from quizcards.core import schedule
 from quizcards.core.day import DayRule
+from quizcards.core.fsrs_adapter import DEFAULT_SETTINGS, FSRSSettings
 from quizcards.core.queue import DoneToday, Flags, Key, QueueInputs, Summary
 from quizcards.core.schedule import SchedulerName, State
 from quizcards.errors import ReadOnlyProfile, StaleAnswer, StoreError
 from quizcards.store import lease
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -88,7 +95,23 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX exams_selection ON exams (selection, id);
     """,
+    3: """
+    -- the scheduler and its version that computed state_after ("sm2 1", "fsrs 6.3.2");
+    -- rows logged before version 3 keep NULL
+    ALTER TABLE reviews ADD COLUMN scheduler_version TEXT;
+    -- a card's flags just before the answer that made it a leech, put back when that
+    -- answer is undone (had_row 0: the card had no flags row)
+    CREATE TABLE leech_flags_before (
+        review_id INTEGER PRIMARY KEY REFERENCES reviews (id),
+        had_row INTEGER NOT NULL,
+        suspended INTEGER NOT NULL,
+        leech INTEGER NOT NULL
+    );
+    """,
 }
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 
 
 def now_utc() -> datetime:
@@ -96,7 +119,18 @@ def now_utc() -> datetime:
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    """Unix milliseconds, exactly (truncated; no float rounding)."""
+    return (moment.astimezone(UTC) - EPOCH) // MILLISECOND
+
+
+def _from_ms(ms: int) -> datetime:
+    return EPOCH + ms * MILLISECOND
+
+
+def truncate_ms(moment: datetime) -> datetime:
+    """`moment` without its sub-millisecond digits: the log keeps milliseconds, so a state
+    computed from the full time would differ from the one a replay computes."""
+    return _from_ms(_ms(moment))
 
 
 @dataclass(frozen=True)
@@ -113,6 +147,9 @@ class Answer:
     mode: str = "review"
     # card_version() when the card was shown: the answer is refused if it changed since
     shown_version: str | None = None
+    # the study day the answer counts for: the session's (Session.day), which stays the day
+    # the session started in after the rollover hour; None: the study day of the time
+    day: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,18 +161,19 @@ class Recorded:
 
 class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path, scheduler: SchedulerName,
-                 rule: DayRule) -> None:
+                 rule: DayRule, fsrs: FSRSSettings = DEFAULT_SETTINGS) -> None:
         self.conn = conn
         self.path = path
         self.scheduler: SchedulerName = scheduler
         self.rule = rule
+        self.fsrs = fsrs
         self.owner: lease.Owner | None = None  # our claim on the profile (apps only)
         self.read_only = False
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path, scheduler: SchedulerName = "sm2",
-             rule: DayRule | None = None) -> Store:
+             rule: DayRule | None = None, fsrs: FSRSSettings = DEFAULT_SETTINGS) -> Store:
         """Open (creating or migrating) the database. A corrupt or newer file raises
         StoreError and is left exactly as it was."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +191,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            store = cls(conn, path, scheduler, rule or DayRule())
+            store = cls(conn, path, scheduler, rule or DayRule(), fsrs)
             store._migrate(version)
             store._sync_scheduler()
             return store
@@ -184,8 +222,15 @@ class Store:
             with self.transaction():
                 self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('scheduler', ?)",
                                   (self.scheduler,))
-        elif row[0] != self.scheduler:
-            self.rebuild()
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('fsrs_settings', ?)",
+                                  (self.fsrs.fingerprint(),))
+        elif row[0] != self.scheduler or (self.scheduler == "fsrs" and self._meta(
+                "fsrs_settings", DEFAULT_SETTINGS.fingerprint()) != self.fsrs.fingerprint()):
+            self.rebuild()  # another scheduler, or FSRS settings changed: replay the log
+
+    def _meta(self, key: str, default: str) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else str(row[0])
 
     def close(self) -> None:
         self.release()
@@ -257,8 +302,11 @@ class Store:
 
     def record(self, answer: Answer, when: datetime | None = None) -> Recorded:
         """Log one answer and update the card's state; committed when this returns."""
-        when = when or now_utc()
+        when = truncate_ms(when or now_utc())
         key = (answer.deck_id, answer.card_id)
+        clock_day = self.rule.day_of(when)
+        # a session's day is never later than the clock's (a clock set back: the clock's)
+        day = clock_day if answer.day is None else min(answer.day, clock_day)
         with self.transaction():
             self._guard()
             if answer.shown_version is not None and \
@@ -266,17 +314,25 @@ class Store:
                 raise StaleAnswer(f"{key[0]}/{key[1]} was answered in another quizcards "
                                   "since it was shown here; this answer was not recorded")
             before = self._state(key)
-            after = schedule.review(self.scheduler, before, answer.grade, when, self.rule)
+            after = schedule.review(self.scheduler, before, answer.grade, when, self.rule,
+                                    day, self.fsrs)
             cur = self.conn.execute(
                 "INSERT INTO reviews (deck_id, card_id, time_ms, day, grade, suggested_grade,"
-                " answer, verdict, duration_ms, scheduler, state_after, mode)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, _ms(when), self.rule.day_of(when), answer.grade, answer.suggested_grade,
+                " answer, verdict, duration_ms, scheduler, state_after, mode,"
+                " scheduler_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, _ms(when), day, answer.grade, answer.suggested_grade,
                  answer.answer, json.dumps(answer.verdict) if answer.verdict else None,
-                 answer.duration_ms, self.scheduler, after.to_json(), answer.mode))
-            self._put_state(key, after, first_day=self.rule.day_of(when))
+                 answer.duration_ms, self.scheduler, after.to_json(), answer.mode,
+                 schedule.version(self.scheduler)))
+            self._put_state(key, after, first_day=day)
             became_leech = schedule.is_leech(after) and not schedule.is_leech(before)
             if became_leech:
+                flags = self.conn.execute(
+                    "SELECT suspended, leech FROM card_flags WHERE deck_id = ? AND card_id = ?",
+                    key).fetchone()
+                self.conn.execute(
+                    "INSERT INTO leech_flags_before VALUES (?, ?, ?, ?)",
+                    (cur.lastrowid, flags is not None, *(flags or (0, 0))))
                 self.conn.execute(
                     "INSERT INTO card_flags (deck_id, card_id, suspended, leech) VALUES"
                     " (?, ?, 1, 1) ON CONFLICT DO UPDATE SET suspended = 1, leech = 1", key)
@@ -306,25 +362,51 @@ class Store:
             review_id, deck_id, card_id, grade, answer = row
             self.conn.execute("INSERT INTO undos VALUES (?, ?)", (review_id, _ms(now_utc())))
             self._replay_card((deck_id, card_id))
+            self._restore_leech_flags(review_id, (deck_id, card_id))
         return {"id": review_id, "deck_id": deck_id, "card_id": card_id, "grade": grade,
                 "answer": answer}
 
+    def _restore_leech_flags(self, review_id: int, key: Key) -> None:
+        """The undone answer `review_id` made the card a leech: put its flags back as they
+        were before it. (Leeches flagged before schema 3 saved nothing: their leech flag and
+        the suspension that came with it are cleared when the card is no leech any more.)"""
+        saved = self.conn.execute(
+            "SELECT suspended, leech FROM leech_flags_before WHERE review_id = ?",
+            (review_id,)).fetchone()
+        if saved is not None:
+            self.conn.execute("UPDATE card_flags SET suspended = ?, leech = ?"
+                              " WHERE deck_id = ? AND card_id = ?", (*saved, *key))
+            return
+        state_after, scheduler, version = self.conn.execute(
+            "SELECT state_after, scheduler, scheduler_version FROM reviews WHERE id = ?",
+            (review_id,)).fetchone()
+        state = self.state(key)
+        if version is None and scheduler in ("sm2", "fsrs") and (
+                state is None or not schedule.is_leech(state)):
+            try:
+                was_leech = schedule.is_leech(schedule.load(scheduler, state_after))
+            except (TypeError, ValueError):  # not a state this version can read
+                was_leech = False
+            if was_leech:
+                self.conn.execute("UPDATE card_flags SET suspended = 0, leech = 0"
+                                  " WHERE deck_id = ? AND card_id = ? AND leech = 1", key)
+
     def _answers(self, key: Key | None = None) -> Iterator[schedule.LoggedAnswer]:
-        sql = ("SELECT deck_id, card_id, time_ms, grade FROM reviews"
+        sql = ("SELECT deck_id, card_id, time_ms, grade, day FROM reviews"
                " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'")
         args: tuple[str, ...] = ()
         if key is not None:
             sql += " AND deck_id = ? AND card_id = ?"
             args = key
-        for deck_id, card_id, time_ms, grade in self.conn.execute(sql + " ORDER BY id", args):
-            yield schedule.LoggedAnswer(deck_id, card_id,
-                                        datetime.fromtimestamp(time_ms / 1000, UTC), grade)
+        for deck_id, card_id, time_ms, grade, day in self.conn.execute(
+                sql + " ORDER BY id", args):
+            yield schedule.LoggedAnswer(deck_id, card_id, _from_ms(time_ms), grade, day)
 
     def _replay_card(self, key: Key) -> None:
         answers = list(self._answers(key))
-        states = schedule.replay(self.scheduler, answers, self.rule)
+        states = schedule.replay(self.scheduler, answers, self.rule, self.fsrs)
         if key in states:
-            first_day = self.rule.day_of(answers[0].time)
+            first_day = self._day_of(answers[0])
             self._put_state(key, states[key], first_day)
             # _put_state keeps an existing row's first_day; an undo may have changed it
             self.conn.execute(
@@ -333,19 +415,24 @@ class Store:
         else:
             self.conn.execute("DELETE FROM card_state WHERE deck_id = ? AND card_id = ?", key)
 
+    def _day_of(self, answer: schedule.LoggedAnswer) -> int:
+        return self.rule.day_of(answer.time) if answer.day is None else answer.day
+
     def rebuild(self) -> int:
         """Recompute every card's state by replaying the log with the current scheduler."""
         with self.transaction():
             answers = list(self._answers())
-            states = schedule.replay(self.scheduler, answers, self.rule)
+            states = schedule.replay(self.scheduler, answers, self.rule, self.fsrs)
             first: dict[Key, int] = {}
             for a in answers:
-                first.setdefault((a.deck_id, a.card_id), self.rule.day_of(a.time))
+                first.setdefault((a.deck_id, a.card_id), self._day_of(a))
             self.conn.execute("DELETE FROM card_state")
             for key, state in states.items():
                 self._put_state(key, state, first_day=first[key])
             self.conn.execute("INSERT INTO meta VALUES ('scheduler', ?) ON CONFLICT DO UPDATE"
                               " SET value = excluded.value", (self.scheduler,))
+            self.conn.execute("INSERT INTO meta VALUES ('fsrs_settings', ?) ON CONFLICT DO"
+                              " UPDATE SET value = excluded.value", (self.fsrs.fingerprint(),))
         return len(states)
 
     # -- reading for the queue -----------------------------------------------------------
@@ -397,12 +484,14 @@ class Store:
     def history(self, key: Key) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT r.id, r.time_ms, r.grade, r.suggested_grade, r.answer, r.verdict,"
-            " r.duration_ms, r.scheduler, u.review_id IS NOT NULL FROM reviews r"
+            " r.duration_ms, r.scheduler, r.scheduler_version, u.review_id IS NOT NULL"
+            " FROM reviews r"
             " LEFT JOIN undos u ON u.review_id = r.id WHERE deck_id = ? AND card_id = ?"
             " ORDER BY r.id", key)
         return [{"id": i, "time_ms": t, "grade": g, "suggested_grade": s, "answer": a,
                  "verdict": json.loads(v) if v else None, "duration_ms": d, "scheduler": sch,
-                 "undone": bool(u)} for i, t, g, s, a, v, d, sch, u in rows]
+                 "scheduler_version": ver, "undone": bool(u)}
+                for i, t, g, s, a, v, d, sch, ver, u in rows]
 
     # -- flags ---------------------------------------------------------------------------
     def set_suspended(self, key: Key, suspended: bool) -> None:

@@ -479,7 +479,7 @@ class ReviewScreen(AppScreen):
             recorded = lib.store.record(Answer(
                 key[0], key[1], grade, self.verdict.suggested_grade, self.answer_text,
                 {**self.verdict.to_json(), "seed": self.shown.seed}, int(self.seconds * 1000),
-                shown_version=self.shown.version), self.qapp.clock())
+                shown_version=self.shown.version, day=self.session.day), self.qapp.clock())
         except StoreError as exc:  # read-only, taken over, or answered elsewhere meanwhile
             self.notify(str(exc), title="Not recorded", severity="warning", timeout=6,
                         markup=False)
@@ -490,9 +490,7 @@ class ReviewScreen(AppScreen):
             self.notify(f"{key[0]}/{key[1]} failed 8 times: it is now a leech and suspended. "
                         "Rewrite it or study it in the browser.", title="Leech",
                         severity="warning", timeout=8)
-        state = recorded.state
-        today = lib.today(self.qapp.clock())
-        self.session.done(key, state.repeat_pending and state.last_day == today)
+        self.session.done(key, self.session.wants_repeat(recorded.state))
         self.next_card()
 
     # -- other keys ----------------------------------------------------------------------
