@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DECKS = REPO / "decks"
+def _shared() -> Path:
+    """The workplace's shared folder (study notes, the real review log): beside the
+    repository, or where QUIZCARDS_SHARED says (a clone elsewhere, as CI makes)."""
+    candidates = [Path(os.environ["QUIZCARDS_SHARED"])] if "QUIZCARDS_SHARED" in os.environ \
+        else []
+    candidates += [REPO.parent / "shared", Path("/work/shared")]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SHARED = _shared()  # read from there, never copied into the project
 FROZEN = REPO / "tests" / "frozen_decks"  # see its README: decks that do not follow content
 UI_DECKS = [FROZEN / f"{d}.yaml" for d in ("python-call", "torch-dim", "torch-graph",
                                              "torch-zero-grad")]

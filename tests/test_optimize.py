@@ -23,9 +23,9 @@ from quizcards.errors import ConfigError
 from quizcards.interop import fsrs_log
 from quizcards.scheduling import evaluate, fit
 
-from .conftest import REPO
+from .conftest import SHARED
 
-SHARED_LOG = REPO.parent / "shared" / "data" / "fsrs-review-log.csv"
+SHARED_LOG = SHARED / "data" / "fsrs-review-log.csv"
 
 
 def _optimizer_missing() -> str | None:

@@ -18,10 +18,12 @@ from quizcards.core.queue import Queue
 from quizcards.core.session import Session
 from quizcards.store.db import MIGRATIONS, Answer, Store
 
+from .conftest import SHARED
+
 RULE = DayRule(4, UTC)
 NY = ZoneInfo("America/New_York")
 NY_RULE = DayRule(4, NY)
-REAL_LOG = Path("/work/shared/data/fsrs-review-log.csv")
+REAL_LOG = SHARED / "data" / "fsrs-review-log.csv"
 
 
 # -- 1. undoing the answer that made a card a leech restores its flags ---------------------

@@ -13,9 +13,9 @@ from quizcards.core.models import CARD_KINDS, EXECUTABLE_KINDS
 from quizcards.decks.lint import lint
 from quizcards.decks.loader import load_paths
 
-from .conftest import DECKS, REPO
+from .conftest import DECKS, REPO, SHARED
 
-NOTES = REPO.parent / "shared" / "notes" / "pytorch-python-notes.md"
+NOTES = SHARED / "notes" / "pytorch-python-notes.md"
 
 NOTE_SECTIONS = {
     "torch-versions": "torch1.4和1.6的区别",
