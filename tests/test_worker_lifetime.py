@@ -38,3 +38,16 @@ def test_killing_the_app_while_torch_loads_ends_the_worker() -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker), "the worker went on warming up after its app was killed"
+
+
+def test_closing_while_torch_loads_returns_at_once() -> None:
+    """Quitting in the first seconds (the worker still importing torch, not reading its
+    stdin) used to wait 2 s for an EOF it could not see."""
+    from quizcards.checker.client import Checker
+
+    checker = Checker()
+    checker.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    checker.close()
+    assert time.monotonic() - started < 1.0

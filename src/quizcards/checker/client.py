@@ -187,13 +187,14 @@ class WorkerClient:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        self.info = {}
+        warm, self.info = bool(self.info.get("ready")), {}
         if proc is None:
             return
         try:
             if proc.stdin:
                 proc.stdin.close()  # EOF: an idle worker reaps its children and exits
-            proc.wait(timeout=2.0)
+            # a worker still loading torch reads no stdin yet: hardly wait for it
+            proc.wait(timeout=2.0 if warm else 0.3)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()  # still warming up, or stuck: its checks die with it (PDEATHSIG)
             proc.wait()

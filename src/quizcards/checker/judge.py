@@ -112,7 +112,9 @@ def _malformed(kind: str, message: str) -> Verdict:
 def _run_failed(kind: str, run: Run, whose: str = "the card's code") -> Verdict | None:
     """A verdict when the run itself did not give a usable truth, else None."""
     if run.status in ("timeout", "crashed"):
-        return _verdict(kind, run, status=run.status, diagnosis=run.diagnosis)
+        default = (f"{whose} ran past its time limit" if run.status == "timeout" else
+                   f"{whose} ended without sending a result (the sandbox's child died)")
+        return _verdict(kind, run, status=run.status, diagnosis=run.diagnosis or default)
     if run.status == "refused":  # a layer is missing and the deck is not a shipped one
         return _verdict(kind, run, status="error", diagnosis=opt_in_message(run.isolation))
     if run.status != "ok" or run.observation is None:
