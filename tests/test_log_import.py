@@ -147,3 +147,41 @@ def test_round_trip_with_export_log(
     # the same rows (the import appends in time order; the first log was in answer order)
     assert sorted(second.read_text().splitlines()) == sorted(first.read_text().splitlines())
     assert len(first.read_text().splitlines()) == 8
+
+
+def test_hostile_logs_get_line_numbers_not_tracebacks(
+        tmp_path: Path, keys: list[tuple[str, str]], capsys: pytest.CaptureFixture[str]) -> None:
+    """The round-3 attacker's rows: far-future times (an FSRS profile then crashed on every
+    start with OverflowError), offsets past year 9999, infinite or huge durations, times
+    before 1970. Each is a positioned problem; nothing is imported."""
+    d, c = keys[0]
+    path = _log(tmp_path, [
+        f"{d}/{c},9999-12-31T00:00:00+00:00,3,1,1000",
+        f"{d}/{c},9999-12-31T23:59:59-05:00,3,1,1000",
+        f"{d}/{c},99999999999999,3,1,1000",
+        f"{d}/{c},1969-06-01T00:00:00+00:00,3,1,1000",
+        f"{d}/{c},{_ms(T0)},3,1,inf",
+        f"{d}/{c},{_ms(T0)},3,1,1e300",
+        f"{d}/{c},{_ms(T0)},3,1,99999999999999999999999",
+        f"{d}/{c},{_ms(T0)},3,1,-0.5",
+    ])
+    assert main(["import", "--log", str(path)]) == 1
+    err = capsys.readouterr().err
+    for line in (2, 3, 4):
+        assert f"{path}:{line}: review_time" in err and "in the future" in err
+    assert f"{path}:5: review_time 1969-06-01T00:00:00+00:00 is before 1970" in err
+    for line in (6, 7, 8, 9):
+        assert f"{path}:{line}: review_duration" in err
+    assert "Traceback" not in err
+    assert _rows() == []
+    assert main(["evaluate", "--log", str(path)]) != 0  # the same rows, the same messages
+    assert "in the future" in capsys.readouterr().err
+
+
+def test_a_field_too_large_for_csv_is_a_positioned_problem(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("card_id,review_time,review_rating\n\"" + "x" * 200_000
+                    + "\",1700000000000,3\n")
+    assert main(["import", "--log", str(path)]) == 1
+    assert f"{path}:2: unreadable CSV" in capsys.readouterr().err

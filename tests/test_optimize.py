@@ -211,3 +211,39 @@ def test_sm2_reading_predicts_ninety_percent_at_the_interval() -> None:
                            3, None) for k in (0, 1)]
     [(i, p, y)] = evaluate.predict_sm2(history, DayRule(tz=t.tzinfo))
     assert (i, y) == (1, True) and p == pytest.approx(0.9)
+
+
+def test_saving_never_follows_a_planted_link_and_writes_through_a_dotfile_link(
+        tmp_path: Path) -> None:
+    """Round 3: the temporary file had a fixed name and followed symlinks (a planted
+    `.config.toml.tmp` link made the save overwrite a file outside the config folder), and
+    a symlinked config.toml (dotfiles) was replaced by a plain file."""
+    from quizcards.config import save_settings
+
+    folder, dotfiles = tmp_path / "config", tmp_path / "dotfiles"
+    folder.mkdir()
+    dotfiles.mkdir()
+    (dotfiles / "config.toml").write_text("new_per_day = 5\n")
+    (folder / "config.toml").symlink_to(dotfiles / "config.toml")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (folder / ".config.toml.tmp").symlink_to(victim)
+    save_settings({"desired_retention": 0.85}, folder / "config.toml")
+    assert victim.read_text() == "precious"
+    assert (folder / "config.toml").is_symlink()
+    assert load_config(dotfiles / "config.toml").desired_retention == 0.85
+    assert load_config(dotfiles / "config.toml").new_per_day == 5
+
+
+def test_a_layout_the_rewrite_cannot_handle_keeps_the_fit(tmp_path: Path) -> None:
+    """An indented key defeats the line rewrite: the file is left alone and the message
+    carries the lines to add, so a long fit is not lost."""
+    from quizcards.config import save_settings
+    from quizcards.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n  desired_retention = 0.9\nnew_per_day = 7\n")
+    with pytest.raises(ConfigError) as caught:
+        save_settings({"desired_retention": 0.85}, path)
+    assert "desired_retention = 0.85" in str(caught.value)
+    assert path.read_text() == "# mine\n  desired_retention = 0.9\nnew_per_day = 7\n"

@@ -16,8 +16,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -176,11 +179,29 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
                 head += "\n"
             text = head + line + "\n" + ("\n" if table else "") + text[top_end:]
     try:
-        Config.model_validate(tomllib.loads(text))
+        loaded = Config.model_validate(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ConfigError(f"{path}: not saved, the result would not load: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)
+        raise ConfigError(f"{path}: not saved (this file's layout defeats the rewrite: "
+                          f"{exc}); add these lines yourself: "
+                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items())
+                          ) from None
+    if any(getattr(loaded, key) != value for key, value in values.items()):
+        raise ConfigError(f"{path}: not saved (another assignment of the same key would win); "
+                          "add these lines yourself: "
+                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
+    # a symlinked config (dotfiles) is written where it points; the temporary file is made
+    # with O_EXCL (mkstemp), so a planted link cannot redirect the write
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,21 +42,46 @@ class LogFile:
     problems: list[str] = field(default_factory=list)  # "FILE:LINE: message"
 
 
-def _time_ms(text: str) -> int:
+MAX_DURATION_MS = 86_400_000  # a day: longer is not the time one answer took
+FUTURE_SLACK_MS = 86_400_000  # clocks and time zones differ; a later answer is a typo
+
+
+def _time_ms(text: str, latest_ms: int) -> int:
+    """Unix ms of a review time (ms or ISO 8601 with an offset), between 1970 and now (plus
+    a day): a far-future answer would hide its card and overflow the schedulers' dates."""
     text = text.strip()
-    if text.lstrip("-").isdigit():
-        value = int(text)
-        if not 0 <= value < 10**14:
-            raise ValueError(f"review_time {text} is not a time in Unix milliseconds")
-        return value
+    if text.isascii() and text.lstrip("-").isdigit():
+        value = int(text) if len(text) < 20 else -1
+    else:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"review_time {text!r} is neither Unix milliseconds nor an ISO "
+                             "8601 time") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"review_time {text!r} has no UTC offset")
+        try:
+            value = int(moment.timestamp() * 1000)
+        except (OverflowError, ValueError):
+            value = -1
+    if value < 0:
+        raise ValueError(f"review_time {text} is before 1970 or not a time")
+    if value > latest_ms:
+        raise ValueError(f"review_time {text} is in the future")
+    return value
+
+
+def _duration_ms(text: str) -> int | None:
+    if not text:
+        return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = float(text)
     except ValueError:
-        raise ValueError(f"review_time {text!r} is neither Unix milliseconds nor an ISO "
-                         "8601 time") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"review_time {text!r} has no UTC offset")
-    return int(moment.timestamp() * 1000)
+        raise ValueError(f"review_duration {text!r} is not a number of milliseconds") from None
+    if not 0 <= value <= MAX_DURATION_MS:  # also NaN and inf
+        raise ValueError(f"review_duration {text} is not between 0 and {MAX_DURATION_MS} ms "
+                         "(a day)")
+    return int(value)
 
 
 def parse(text: str, name: str) -> LogFile:
@@ -72,7 +98,15 @@ def parse(text: str, name: str) -> LogFile:
                             "schema: card_id,review_time,review_rating,review_state,"
                             "review_duration)")
         return out
-    for cells in reader:
+    latest = int(time.time() * 1000) + FUTURE_SLACK_MS
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit, a stray NUL...
+            out.problems.append(f"{name}:{reader.line_num}: unreadable CSV ({exc})")
+            break
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
@@ -87,14 +121,9 @@ def parse(text: str, name: str) -> LogFile:
             rating_text = cells[columns["review_rating"]].strip()
             if rating_text not in ("1", "2", "3", "4"):
                 raise ValueError(f"review_rating {rating_text!r} is not 1-4")
-            duration: int | None = None
-            if "review_duration" in columns:
-                d = cells[columns["review_duration"]].strip()
-                if d:
-                    duration = int(float(d))
-                    if duration < 0:
-                        raise ValueError(f"review_duration {d} is negative")
-            out.rows.append(LogRow(line, card, _time_ms(cells[columns["review_time"]]),
+            duration = (_duration_ms(cells[columns["review_duration"]].strip())
+                        if "review_duration" in columns else None)
+            out.rows.append(LogRow(line, card, _time_ms(cells[columns["review_time"]], latest),
                                    int(rating_text), duration))
         except ValueError as exc:
             out.problems.append(f"{name}:{line}: {exc}")
