@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -96,3 +97,30 @@ def test_closing_releases_the_profile(tmp_path: Path) -> None:
     first.close()
     second = Store.open(tmp_path / "db")
     assert second.claim(when=NOW) is None
+
+
+def test_a_claim_whose_pid_now_belongs_to_another_process_is_taken_silently(
+        tmp_path: Path) -> None:
+    """Round 3: a crashed app's pid reused by any process read as "already running". The
+    row keeps the owner's start time, so a living stranger with that pid is not the owner."""
+    from quizcards.store import lease
+
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        store = Store.open(tmp_path / "db")
+        with store.transaction():  # a row as a crashed app would leave it, its pid reused
+            lease.write(store.conn, lease.Owner(stranger.pid, socket.gethostname(),
+                                                "dead", 0, "another-boot:1"))
+        if lease.process_start(stranger.pid) is None:
+            pytest.skip("no /proc here: pid reuse cannot be told apart")
+        assert store.claim(when=NOW) is None  # taken, no question
+        store.record(answer(), NOW)
+        # the same row naming the living stranger's real start time is still a running app
+        with store.transaction():
+            lease.write(store.conn, lease.Owner(stranger.pid, socket.gethostname(),
+                                                "alive", 0, lease.process_start(stranger.pid)))
+        other = Store.open(tmp_path / "db").claim(when=NOW)
+        assert other is not None and other.token == "alive"
+    finally:
+        stranger.kill()
+        stranger.wait()

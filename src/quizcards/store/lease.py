@@ -6,7 +6,8 @@ claims the profile: its owner row (pid, host, a random token) sits in the `meta`
 every write that changes a card checks, inside its own transaction, that the row is still
 its own. A second app is told at start and goes on read-only or takes over; the first then
 finds the row changed at its next write and stops recording. A row left by a crashed app
-(same host, pid gone) is taken silently.
+(same host, pid gone, or the pid now another process's: the row keeps the process's start
+time) is taken silently.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ class Owner:
     host: str
     token: str
     since_ms: int
+    started: str | None = None  # boot id + start time of the pid (Linux); None elsewhere
 
     @classmethod
     def mine(cls, now_ms: int) -> Owner:
-        return cls(os.getpid(), socket.gethostname(), secrets.token_hex(8), now_ms)
+        return cls(os.getpid(), socket.gethostname(), secrets.token_hex(8), now_ms,
+                   process_start(os.getpid()))
 
     def describe(self) -> str:
         where = "" if self.host == socket.gethostname() else f" on {self.host}"
@@ -59,8 +62,22 @@ def clear(conn: sqlite3.Connection, token: str) -> None:
         conn.execute("DELETE FROM meta WHERE key = ?", (KEY,))
 
 
+def process_start(pid: int) -> str | None:
+    """What tells this process apart from a later one given the same pid: the boot and the
+    start time in clock ticks (/proc). None where /proc is not there."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return f"{boot}:{fields[19]}"  # field 22 of stat: starttime
+    except (OSError, IndexError):
+        return None
+
+
 def alive(owner: Owner) -> bool:
-    """Is the owning process still running? Another host's owner is assumed to be."""
+    """Is the owning process still running? Another host's owner is assumed to be. A pid
+    that now belongs to another process (pids are reused) is not the owner."""
     if owner.host != socket.gethostname():
         return True
     try:
@@ -68,5 +85,9 @@ def alive(owner: Owner) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # exists, belongs to someone else
+        pass  # exists, belongs to someone else: compare start times below
+    if owner.started is not None:
+        now = process_start(owner.pid)
+        if now is not None and now != owner.started:
+            return False
     return True
