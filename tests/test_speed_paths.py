@@ -124,3 +124,43 @@ def test_closing_while_a_check_runs_returns_at_once(tmp_path: Path) -> None:
     assert closed_in < 2.0, f"close waited {closed_in:.1f} s"
     assert not thread.is_alive()
     assert outcome  # the check ended (a crash verdict or an error), it did not hang
+
+
+class _BrokenChecker(Checker):
+    """A checker whose worker cannot start (torch missing, a broken install)."""
+
+    def check(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from quizcards.errors import CheckerError
+
+        raise CheckerError("the checker worker did not start (is torch installed?)")
+
+
+async def test_a_checker_that_cannot_work_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    """`@work` threads exit the app on an exception and the exam's grading thread died
+    silently ("grading..." forever): a failing checker is now an error verdict that says so."""
+    from quizcards.core.exam import Selection, select
+    from quizcards.ui.exam import ExamPlan, ExamReportScreen
+
+    (tmp_path / "quick.yaml").write_text(DECK)
+    broken = _BrokenChecker()
+    try:
+        lib = Library.open([tmp_path / "quick.yaml"], db_path=tmp_path / "db.sqlite3")
+        app = create_app(lib, broken, clock=lambda: NOW, start_review=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ReviewScreen)
+            await pilot.press("3", "enter")
+            await _until(pilot, lambda: screen.phase == "feedback", "the feedback")
+            assert screen.verdict is not None and screen.verdict.status == "error"
+            assert "the checker failed" in screen.verdict.diagnosis
+            assert app.is_running
+        lib = Library.open([tmp_path / "quick.yaml"], db_path=tmp_path / "db2.sqlite3")
+        cards = select(lib.exam_plan_cards(), Selection(count=2), seed=1)
+        exam = create_app(lib, broken, clock=lambda: NOW, exam=ExamPlan(Selection(count=2),
+                                                                       1, cards))
+        async with exam.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+g")
+            await _until(pilot, lambda: isinstance(exam.screen, ExamReportScreen),
+                         "the report despite the checker", seconds=20)
+    finally:
+        broken.close()

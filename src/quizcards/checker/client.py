@@ -484,6 +484,18 @@ class Checker:
             revealed=revealed, coverage=coverage))
         return verdict
 
+    def check_or_explain(self, deck: Deck, card: CardBase, answer: str | None,
+                         **options: Any) -> Verdict:
+        """`check` for a UI thread: a checker that cannot work (its worker will not start,
+        a restart failed) becomes an error verdict that says so, never an exception that
+        ends the app or leaves an exam grading forever."""
+        try:
+            return self.check(deck, card, answer, **options)
+        except CheckerError as exc:
+            kind: str = card.kind  # type: ignore[attr-defined]
+            return Verdict(kind, status="error",
+                           diagnosis=f"the checker failed, so this was not judged: {exc}")
+
     def check_now(self, deck: Deck, card: CardBase, answer: str, *, seed: int = 0,
                   values: dict[str, Any] | None = None, seconds: float | None = None,
                   revealed: bool = False, shipped: bool = True) -> Verdict | None:
@@ -499,8 +511,8 @@ class Checker:
             with self._truth_lock:
                 if key not in self._truths:
                     return None
-        return self.check(deck, card, answer, seed=seed, values=values, seconds=seconds,
-                          revealed=revealed, shipped=shipped)
+        return self.check_or_explain(deck, card, answer, seed=seed, values=values,
+                                     seconds=seconds, revealed=revealed, shipped=shipped)
 
     def _judge(self, deck: Deck, card: CardBase, answer: str | None, seed: int,
                values: dict[str, Any], shipped: bool) -> Verdict:

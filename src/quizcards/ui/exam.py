@@ -250,11 +250,12 @@ class ExamScreen(AppScreen):
             answer, seconds = self.answers.get(i, (None, 0.0))
             deck = loaded.deck  # type: ignore[attr-defined]
             shipped = loaded.shipped  # type: ignore[attr-defined]
-            verdict = self.qapp.checker.check(deck, card, answer, seed=self.plan.seed + i,
-                                              seconds=seconds, shipped=shipped)
+            verdict = self.qapp.checker.check_or_explain(
+                deck, card, answer, seed=self.plan.seed + i, seconds=seconds, shipped=shipped)
             if verdict.malformed:  # e.g. a value that does not evaluate: wrong, with the truth
-                truth = self.qapp.checker.check(deck, card, None, seed=self.plan.seed + i,
-                                                shipped=shipped)
+                truth = self.qapp.checker.check_or_explain(deck, card, None,
+                                                           seed=self.plan.seed + i,
+                                                           shipped=shipped)
                 verdict.expected = truth.expected
             self.verdicts[i] = verdict
         self.post_message(Graded())

@@ -426,9 +426,9 @@ class ReviewScreen(AppScreen):
     @work(thread=True, exclusive=True, group="check")
     def run_check(self, shown: Shown, text: str, seconds: float) -> None:
         loaded, card = self.qapp.library.lookup(shown.key)  # type: ignore[misc]
-        verdict = self.qapp.checker.check(loaded.deck, card, text, seed=shown.seed,
-                                          values=shown.values, shipped=loaded.shipped,
-                                          seconds=seconds, revealed=_revealed(card, text))
+        verdict = self.qapp.checker.check_or_explain(
+            loaded.deck, card, text, seed=shown.seed, values=shown.values,
+            shipped=loaded.shipped, seconds=seconds, revealed=_revealed(card, text))
         self.post_message(CheckDone(verdict, text, seconds))
 
     def on_check_done(self, message: CheckDone) -> None:
