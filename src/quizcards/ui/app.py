@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 
 from quizcards.library import Library
 from quizcards.store.db import now_utc
+from quizcards.ui.base import ActionCommands
 
 if TYPE_CHECKING:
     from quizcards.checker.client import Checker
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 
-class AppCommands(Provider):
+class AppCommands(ActionCommands):
     """The command palette: every screen and action of the app by name."""
 
     COMMANDS = (
@@ -39,21 +39,6 @@ class AppCommands(Provider):
         ("Toggle dark/light theme", "switch between the dark and light themes", "toggle_theme"),
         ("Quit", "leave quizcards", "quit"),
     )
-
-    async def discover(self) -> Hits:
-        for name, help_text, action in self.COMMANDS:
-            yield Hit(1.0, name, self._runner(action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, action in self.COMMANDS:
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
-
-    def _runner(self, action: str) -> Callable[[], object]:
-        app = self.app
-        return lambda: app.run_action(action)
 
 
 class QuizcardsApp(App[None]):

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.markdown import Markdown as RichMarkdown
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
@@ -30,7 +29,7 @@ from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
 from quizcards.errors import StoreError
 from quizcards.store.db import Answer
-from quizcards.ui.base import AppScreen
+from quizcards.ui.base import ActionCommands, AppScreen
 from quizcards.ui.review import (
     CODE_THEME,
     AnswerWidget,
@@ -77,25 +76,14 @@ class Graded(Message):
     """All answers are graded: the report can be built."""
 
 
-class ExamCommands(Provider):
-    """Palette commands of an exam in progress."""
+class ExamCommands(ActionCommands):
+    """Palette commands of an exam in progress (actions of the exam screen)."""
 
     COMMANDS = (("End exam", "grade what is answered now and show the report", "finish"),
                 ("Skip question", "come back to this one after the others", "skip"))
 
-    async def discover(self) -> Hits:
-        for name, help_text, action in self.COMMANDS:
-            yield Hit(1.0, name, self._runner(action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, action in self.COMMANDS:
-            if (score := matcher.match(name)) > 0:
-                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
-
-    def _runner(self, action: str) -> Callable[[], object]:
-        screen = self.screen
-        return lambda: screen.run_action(action)
+    def target(self) -> App[object] | Widget:
+        return self.screen
 
 
 class ExamScreen(AppScreen):
