@@ -16,11 +16,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -32,6 +29,7 @@ from quizcards.core.day import DayRule
 from quizcards.core.fsrs_adapter import FSRSSettings
 from quizcards.core.queue import DailyLimits
 from quizcards.errors import ConfigError
+from quizcards.files import atomic_write
 
 
 class _Strict(BaseModel):
@@ -189,19 +187,5 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
         raise ConfigError(f"{path}: not saved (another assignment of the same key would win); "
                           "add these lines yourself: "
                           + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
-    # a symlinked config (dotfiles) is written where it points; the temporary file is made
-    # with O_EXCL (mkstemp), so a planted link cannot redirect the write
-    target = path.resolve() if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one
     return path

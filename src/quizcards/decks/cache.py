@@ -19,10 +19,11 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from quizcards.files import atomic_write
 
 if TYPE_CHECKING:
     from quizcards.decks.loader import LoadedDeck
@@ -125,15 +126,7 @@ class DeckCache:
         blob = pickle.dumps({"fingerprint": self._fingerprint, "entries": self._new},
                             protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".deck-cache-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:  # mkstemp: mode 0600
-                    f.write(blob)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            atomic_write(self.path, blob, mode=0o600)  # only this user may read a pickle
         except OSError:
             pass
 

@@ -21,6 +21,7 @@ from quizcards.core.fsrs_adapter import rating_for
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.decks.loader import LoadedDeck
+from quizcards.files import atomic_write
 from quizcards.store.db import Store
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -37,13 +38,6 @@ class ExportedCard:
     front_md: str  # Markdown, params filled
     back: str  # the answer as text
     typed: bool  # an Anki "type in the answer" note
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard]:
