@@ -213,7 +213,7 @@ async def test_quitting_mid_exam_asks_then_saves_the_partial_report(tmp_path: Pa
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ExamScreen)
-        first = screen._card(0)[1]
+        first = screen.question(0).card
         await pilot.press(*{"shape": "(7, 2)", "value": "False", "output": "x"}.get(
             first.kind, "x"), "enter")  # type: ignore[attr-defined]
         await pilot.pause()
@@ -339,5 +339,5 @@ cards:
             if screen.phase == "feedback":
                 break
             await pilot.pause(0.05)
-        assert screen.answer_text == "def double(x):\n    return x + x\n"
+        assert screen.attempt is not None and screen.attempt.text == "def double(x):\n    return x + x\n"
         assert screen.verdict is not None and screen.verdict.correct

@@ -50,7 +50,7 @@ async def run_exam(lib: Library, checker: Checker, plan: ExamPlan, answers: int,
         screen = app.screen
         assert isinstance(screen, ExamScreen)
         for _ in range(answers):
-            _, card = screen._card(screen.index)
+            card = screen.question(screen.index).card
             await pilot.press(*ANSWERS[card.kind])  # type: ignore[attr-defined]
             await pilot.press("enter")
             await pilot.pause()
@@ -166,7 +166,7 @@ async def test_an_exam_answer_typed_and_submitted_at_once_is_kept(tmp_path: Path
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ExamScreen)
-        _, card = screen._card(screen.index)
+        card = screen.question(screen.index).card
         typed = ANSWERS[card.kind]  # type: ignore[attr-defined]
         for ch in typed:
             app.post_message(events.Key(ch, ch if len(ch) == 1 else None))
@@ -175,4 +175,4 @@ async def test_an_exam_answer_typed_and_submitted_at_once_is_kept(tmp_path: Path
             await pilot.pause(0.05)
             if 0 in screen.answers:
                 break
-        assert screen.answers[0][0] == typed
+        assert screen.answers[0].text == typed

@@ -76,7 +76,7 @@ def test_stats_numbers(tmp_path: Path, decks: Path) -> None:
     lib.store.record(Answer("mine", "one", grade=5), now - timedelta(days=1))
     lib.store.record(Answer("mine", "one", grade=5), now)
     lib.store.record(Answer("mine", "two", grade=2), now)
-    stats = lib.stats(now)
+    stats = lib.stats(now).to_json()
     assert stats["reviewed_today"] == 2
     assert stats["streak"] == 2
     assert stats["retention_30d"] == 1.0

@@ -14,7 +14,6 @@ from quizcards.cli import main
 from quizcards.interop import export
 from quizcards.library import Library
 from quizcards.store.db import Answer, Store
-from quizcards.store.log_import import logged_answers
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
@@ -42,7 +41,7 @@ def _log(tmp_path: Path, rows: list[str]) -> Path:
 def _rows() -> list[tuple[str, str, int, int, int | None]]:
     store = Store.open(paths.database_path())
     try:
-        return logged_answers(store)
+        return [(*r.key, r.time_ms, r.grade, r.duration_ms) for r in store.logged_reviews()]
     finally:
         store.close()
 

@@ -17,7 +17,9 @@ from quizcards.core.session import Session
 from quizcards.library import Library
 from quizcards.line_review import run
 from quizcards.ui.app import create_app
-from quizcards.ui.review import GradeBar, ReviewScreen, feedback_content
+from quizcards.ui.cardtext import feedback_content
+from quizcards.ui.review import ReviewScreen
+from quizcards.ui.widgets import GradeBar
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DECK = """id: rc

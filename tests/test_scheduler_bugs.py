@@ -45,7 +45,7 @@ def test_undoing_the_answer_that_made_a_leech_clears_the_flags(tmp_path: Path) -
     flags = store.flags()[key]
     assert flags.suspended and flags.leech and store.leeches() == [key]
     undone = store.undo_last()
-    assert undone is not None and undone["card_id"] == "a"
+    assert undone is not None and undone.key[1] == "a"
     state = store.state(key)
     assert state is not None and state.lapses == 7
     flags = store.flags().get(key)

@@ -53,9 +53,9 @@ async def test_a_typed_answer_with_a_known_truth_is_judged_without_a_thread(
     threaded: list[str] = []
     real = ReviewScreen.run_check
 
-    def spy(self: ReviewScreen, shown, text: str, seconds: float):  # type: ignore[no-untyped-def]
-        threaded.append(shown.key[1])
-        return real(self, shown, text, seconds)
+    def spy(self: ReviewScreen, attempt):  # type: ignore[no-untyped-def]
+        threaded.append(attempt.shown.key[1])
+        return real(self, attempt)
 
     monkeypatch.setattr(ReviewScreen, "run_check", spy)
     async with app.run_test(size=(80, 24)) as pilot:

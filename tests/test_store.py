@@ -93,14 +93,14 @@ def test_undo_takes_back_the_last_answer(tmp_path: Path) -> None:
     store.record(Answer("d", "a", grade=1, answer="oops"), T0 + timedelta(days=1))
     store.record(Answer("d", "b", grade=4), T0 + timedelta(days=1))
     undone = store.undo_last()
-    assert undone is not None and undone["card_id"] == "b"
+    assert undone is not None and undone.key == ("d", "b")
     assert store.state(("d", "b")) is None  # b is new again
     undone = store.undo_last()
-    assert undone is not None and undone["answer"] == "oops"
+    assert undone is not None and undone.answer == "oops"
     assert store.state(("d", "a")) == first
     # the log keeps every row; the undone ones are marked
     history = store.history(("d", "a"))
-    assert [h["undone"] for h in history] == [False, True]
+    assert [h.undone for h in history] == [False, True]
     assert store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 3
     store.undo_last()
     assert store.undo_last() is None

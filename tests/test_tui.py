@@ -14,7 +14,8 @@ from quizcards.checker.client import Checker
 from quizcards.library import Library
 from quizcards.store.db import Answer
 from quizcards.ui.app import QuizcardsApp, create_app
-from quizcards.ui.review import GradeBar, ReviewScreen
+from quizcards.ui.review import ReviewScreen
+from quizcards.ui.widgets import GradeBar
 
 from .conftest import FROZEN, UI_DECKS
 
@@ -180,7 +181,7 @@ async def test_code_cards_get_a_python_editor(tmp_path: Path, checker: Checker) 
 
 async def test_choice_cards_pick_options_with_letters(tmp_path: Path, checker: Checker) -> None:
     from quizcards.core.queue import Queue
-    from quizcards.ui.review import ChoiceList
+    from quizcards.ui.widgets import ChoiceList
 
     lib = Library.open([FROZEN / "torch-dim.yaml"], db_path=tmp_path / "db.sqlite3")
     app = create_app(lib, checker, clock=lambda: NOW)
@@ -357,7 +358,7 @@ def test_snapshot_stats(tmp_path: Path, checker: Checker, snap_compare) -> None:
 
 
 def test_long_diagnoses_are_cut_to_their_first_sentence() -> None:
-    from quizcards.ui.review import _first_sentence
+    from quizcards.ui.cardtext import first_sentence as _first_sentence
 
     long = ("it raises RuntimeError: Trying to backward through the graph a second time. "
             "Saved intermediate values of the graph are freed when you call .backward().")
@@ -451,5 +452,5 @@ async def test_a_ctrl_s_right_after_typing_submits_what_was_typed(tmp_path: Path
             app.post_message(events.Key(ch, ch))
         app.post_message(events.Key("ctrl+s", None))
         await wait_for_feedback(pilot, app)
-        assert screen.answer_text == "Hello, Tim!"
+        assert screen.attempt is not None and screen.attempt.text == "Hello, Tim!"
         assert "✓ right" in str(screen.query_one("#feedback").render())

@@ -452,21 +452,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
     finally:
         library.close()
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json.dumps(data.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    retention = data["retention_30d"]
-    print(f"{data['day']}: {data['due_today']} due, {data['learning_today']} learning, "
-          f"{data['new_left_today']} new left; {data['reviewed_today']} answered today")
-    print(f"streak {plural(data['streak'], 'day')}; retention (30 days) "
-          f"{'-' if retention is None else f'{retention:.0%}'}; scheduler {data['scheduler']}")
-    for deck_id, counts in data["decks"].items():
-        print(f"  {deck_id:<28} new {counts['new']:>3}  learning {counts['learning']:>3}  "
-              f"due {counts['due']:>3}  ({plural(counts['cards'], 'card')})")
-    for leech in data["leeches"]:
+    retention = data.retention_30d
+    print(f"{data.day}: {data.due_today} due, {data.learning_today} learning, "
+          f"{data.new_left_today} new left; {data.reviewed_today} answered today")
+    print(f"streak {plural(data.streak, 'day')}; retention (30 days) "
+          f"{'-' if retention is None else f'{retention:.0%}'}; scheduler {data.scheduler}")
+    for deck_id, counts in data.decks.items():
+        print(f"  {deck_id:<28} new {counts.new:>3}  learning {counts.learning:>3}  "
+              f"due {counts.due:>3}  ({plural(counts.cards, 'card')})")
+    for leech in data.leeches:
         print(f"  leech (suspended): {leech}")
-    for orphan in data["orphaned"]:
+    for orphan in data.orphaned:
         print(f"  history kept for a card no longer in its deck: {orphan}")
-    for problem in data["deck_problems"]:
+    for problem in data.deck_problems:
         print(f"  {problem}")
     return EXIT_OK
 
@@ -534,16 +534,16 @@ def _history(log: Path | None) -> tuple[list, str]:  # type: ignore[type-arg]
     from quizcards import paths
     from quizcards.config import load_config
     from quizcards.store.db import Store
-    from quizcards.store.log_import import logged_answers
 
     config = load_config()
     store = Store.open(paths.database_path(), config.scheduler, config.day_rule,
                        config.fsrs_settings)
     try:
-        rows = logged_answers(store)
+        rows = list(store.logged_reviews())
     finally:
         store.close()
-    history = in_time_order(from_grade(f"{d}/{c}", t, g, ms) for d, c, t, g, ms in rows)
+    history = in_time_order(from_grade("/".join(r.key), r.time_ms, r.grade, r.duration_ms)
+                            for r in rows)
     return history, "your review log"
 
 

@@ -5,19 +5,26 @@ Shared by the CLI and the UI so both build today's queue and stats the same way.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizcards import paths
+from quizcards.clock import now_utc
 from quizcards.config import Config, load_config
 from quizcards.core.day import day_to_iso
 from quizcards.core.models import CardBase, Deck
-from quizcards.core.queue import CardRef, Key, Queue, build_queue
+from quizcards.core.queue import CardRef, Flags, Key, Queue, Summary, build_queue
 from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
-from quizcards.store.db import Store, now_utc
+from quizcards.store.db import Answer, HistoryEntry, Store, Undone
+from quizcards.store.lease import Owner
+
+# the store's result types, for the front ends (which import no store module)
+__all__ = ["CardDetail", "DeckCounts", "HistoryEntry", "Library", "Owner", "StatsReport",
+           "TodayStats", "Undone"]
 
 if TYPE_CHECKING:
     from quizcards.core.exam import ExamCard
@@ -36,6 +43,78 @@ def _cache_beside(db_path: Path) -> DeckCache:
     from quizcards.decks.cache import DeckCache
 
     return DeckCache(db_path.with_name(db_path.stem + "-decks.cache"))
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    """What reviewing one deck alone would give today, within the daily limits."""
+
+    new: int
+    learning: int  # same-session repeats
+    due: int
+    cards: int
+
+
+@dataclass(frozen=True)
+class TodayStats:
+    """`quizcards stats` and the home screen's numbers (to_json: the --json contract)."""
+
+    day: str
+    scheduler: str
+    due_today: int
+    learning_today: int
+    reviewed_today: int
+    new_left_today: int
+    retention_30d: float | None
+    streak: int
+    decks: dict[str, DeckCounts]
+    leeches: list[str]
+    orphaned: list[str]
+    deck_problems: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Recalls after a delay and how many were kept (graded 3 or more)."""
+
+    recalls: int = 0
+    kept: int = 0
+
+
+@dataclass(frozen=True)
+class HardCard:
+    key: Key
+    lapses: int
+    reviews: int
+    leech: bool
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    """The stats screen's figures."""
+
+    today: int
+    per_day: dict[int, int]  # answers per study day, the last ~year
+    forecast: dict[int, int]  # cards due per day, the next 30 days (overdue counted today)
+    retention_by_deck: dict[str, Kept]
+    retention_by_tag: dict[str, Kept]
+    hardest: list[HardCard]
+
+
+@dataclass(frozen=True)
+class CardDetail:
+    """One card's schedule and history, for the browser."""
+
+    state: Any  # the scheduler's State, None before the first answer
+    history: list[HistoryEntry]
+
+    @property
+    def last_values(self) -> dict[str, Any] | None:
+        """The values its last showing drew (None: never answered, or not recorded)."""
+        return self.history[-1].params if self.history else None
 
 
 @dataclass
@@ -84,6 +163,13 @@ class Library:
         card = loaded.card(key[1]) if loaded else None
         return (loaded, card) if loaded and card else None
 
+    def card_location(self, key: Key) -> tuple[Path, int] | None:
+        """The deck file holding the card and the card's line in it (for $EDITOR)."""
+        loaded = self.decks.deck(key[0])
+        if loaded is None:
+            return None
+        return loaded.path, loaded.card_lines.get(key[1], 1)
+
     def deck(self, deck_id: str) -> Deck | None:
         loaded = self.decks.deck(deck_id)
         return loaded.deck if loaded else None
@@ -117,33 +203,100 @@ class Library:
                            self.config.limits, self.store.done_today(day), decks, tags,
                            self._index)
 
-    def deck_counts(self, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    def deck_counts(self, now: datetime | None = None) -> dict[str, DeckCounts]:
         """Per deck, what reviewing that deck alone would give today: new, learning (same-
         session repeats) and due cards, within the daily limits (as Anki's deck list does)."""
         counts = {}
         for loaded in self.decks.decks:
             queue = self.queue(now, decks=[loaded.deck.id])
-            counts[loaded.deck.id] = {"new": len(queue.new), "learning": len(queue.repeats),
-                                      "due": len(queue.reviews),
-                                      "cards": len(loaded.deck.cards)}
+            counts[loaded.deck.id] = DeckCounts(len(queue.new), len(queue.repeats),
+                                                len(queue.reviews), len(loaded.deck.cards))
         return counts
 
-    def stats(self, now: datetime | None = None) -> dict[str, Any]:
+    def stats(self, now: datetime | None = None) -> TodayStats:
         from quizcards.store import stats
 
         day = self.today(now)
         queue = self.queue(now)
-        return {
-            "day": day_to_iso(day),
-            "scheduler": self.config.scheduler,
-            "due_today": len(queue.reviews),
-            "learning_today": len(queue.repeats),
-            "reviewed_today": stats.reviewed_on(self.store, day),
-            "new_left_today": len(queue.new),
-            "retention_30d": stats.retention(self.store, day),
-            "streak": stats.streak(self.store, day),
-            "decks": self.deck_counts(now),
-            "leeches": [f"{d}/{c}" for d, c in self.store.leeches()],
-            "orphaned": [f"{d}/{c}" for d, c in self.orphans()],
-            "deck_problems": [str(p) for p in self.decks.problems],
-        }
+        return TodayStats(
+            day=day_to_iso(day),
+            scheduler=self.config.scheduler,
+            due_today=len(queue.reviews),
+            learning_today=len(queue.repeats),
+            reviewed_today=stats.reviewed_on(self.store, day),
+            new_left_today=len(queue.new),
+            retention_30d=stats.retention(self.store, day),
+            streak=stats.streak(self.store, day),
+            decks=self.deck_counts(now),
+            leeches=[f"{d}/{c}" for d, c in self.store.leeches()],
+            orphaned=[f"{d}/{c}" for d, c in self.orphans()],
+            deck_problems=[str(p) for p in self.decks.problems],
+        )
+
+    def stats_report(self, now: datetime | None = None) -> StatsReport:
+        from quizcards.store import stats
+
+        today = self.today(now)
+        by_deck: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.refs()
+        for deck_id, card_id, grade in stats.recalls(self.store, today):
+            found = self._index.get((deck_id, card_id))
+            tags = found[1].tags if found else frozenset()
+            for bucket in [by_deck[deck_id], *(by_tag[t] for t in tags)]:
+                bucket[0] += 1
+                bucket[1] += grade >= 3
+        leeches = set(self.store.leeches())
+        return StatsReport(
+            today, stats.reviews_per_day(self.store, today - 380),
+            stats.forecast(self.store, today, 30),
+            {d: Kept(*v) for d, v in sorted(by_deck.items())},
+            {t: Kept(*v) for t, v in sorted(by_tag.items())},
+            [HardCard((d, c), lapses, n, (d, c) in leeches)
+             for d, c, lapses, n in stats.hardest(self.store, 10)])
+
+    # -- one card ------------------------------------------------------------------------
+    def summaries(self) -> dict[Key, Summary]:
+        return self.store.summaries()
+
+    def flags(self) -> dict[Key, Flags]:
+        return self.store.flags()
+
+    def card_detail(self, key: Key) -> CardDetail:
+        return CardDetail(self.store.state(key), self.store.history(key))
+
+    def set_suspended(self, key: Key, suspended: bool) -> None:
+        """Raises StoreError (read-only, taken over)."""
+        self.store.set_suspended(key, suspended)
+
+    # -- the profile ---------------------------------------------------------------------
+    def claim(self, take_over: bool = False, when: datetime | None = None) -> Owner | None:
+        """Become the app that records on this profile; the other owner when one is
+        running (nothing claimed then, unless `take_over`)."""
+        return self.store.claim(take_over=take_over, when=when)
+
+    def release(self) -> None:
+        self.store.release()
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self.store.read_only = value
+
+    # -- exams ---------------------------------------------------------------------------
+    def last_exam(self, selection: str) -> dict[str, Any] | None:
+        return self.store.last_exam(selection)
+
+    def save_exam(self, selection: str, score: int, total: int, report: dict[str, Any],
+                  when: datetime | None = None) -> None:
+        self.store.save_exam(selection, score, total, report, when)
+
+    def record_exam_answer(self, key: Key, grade: int, answer: str,
+                           verdict: dict[str, Any], seconds: float,
+                           when: datetime | None = None) -> None:
+        """--record: an exam answer into the review log with its suggested grade."""
+        self.store.record(Answer(key[0], key[1], grade, grade, answer,
+                                 {**verdict, "exam": True}, int(seconds * 1000)), when)

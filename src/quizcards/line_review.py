@@ -3,21 +3,20 @@ no full-screen terminal is available. Same queue, checker, grading and log as th
 
 from __future__ import annotations
 
-import random
 import sys
 import time
 from collections.abc import Callable
 
 from quizcards.checker.client import Checker, make_checker
 from quizcards.core.markdown import to_plain
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
-from quizcards.core.params import draw, fill
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard
+from quizcards.core.params import fill
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
 from quizcards.errors import StoreError
 from quizcards.library import Library
-from quizcards.store.db import Answer
+from quizcards.review_service import ReviewService, ShownCard
 
 HELP = "Enter an answer; empty reveals (recall) | :u undo  :s suspend  :b bury  :q quit"
 
@@ -82,86 +81,70 @@ def show_verdict(card: CardBase, verdict: Verdict, out: Callable[[str], None],
 def run(library: Library, session: Session, checker: Checker,
         ask: Callable[[str], str] = input, out: Callable[[str], None] = print) -> int:
     """Review until the session is empty or the user quits; returns answers recorded."""
-    total = len(session)
+    reviews = ReviewService(library, session, lambda: checker)
     started = time.monotonic()
-    out(f"{total} cards today ({len(session.reviews)} due, {len(session.repeats)} learning, "
-        f"{len(session.new)} new). {HELP}")
-    while (key := session.peek()) is not None:
-        found = library.lookup(key)
-        if found is None:
-            session.skip(key)
-            continue
-        loaded, card = found
-        seed = random.randrange(1 << 30)
-        values = draw(card.params, seed) if card.params else {}
+    out(f"{len(session)} cards today ({len(session.reviews)} due, {len(session.repeats)} "
+        f"learning, {len(session.new)} new). {HELP}")
+    while (shown := reviews.next_card()) is not None:
         out("")
-        out(f"[{session.answered + 1}/{session.answered + len(session)}] {key[0]}/{key[1]} "
-            f"({card.kind})  {int(time.monotonic() - started) // 60} min")  # type: ignore[attr-defined]
-        show_card(card, values, out)
-        version = library.store.card_version(key)
-        checker.prefetch(loaded.deck, card, seed=seed, values=values, shipped=loaded.shipped)
-        shown = time.monotonic()
-        while True:
-            multi = isinstance(card, OutputCard | CodeCard)
-            text = _read_block(ask) if multi else _read("> ", ask)
-            if text is None or text.strip() == ":q":
-                return session.answered
-            command = text.strip()
-            if command == ":u":
-                try:
-                    undone = library.store.undo_last()
-                except StoreError as exc:
-                    out(f"  not undone: {exc}")
-                    continue
-                if undone is None:
-                    out("nothing to undo")
-                    continue
-                out(f"undid your answer to {undone['deck_id']}/{undone['card_id']}")
-                session.put_back((undone["deck_id"], undone["card_id"]))
-                break
-            if command in (":s", ":b"):
-                try:
-                    if command == ":s":
-                        library.store.set_suspended(key, True)
-                    else:
-                        library.store.bury(key, library.today())
-                except StoreError as exc:
-                    out(f"  not changed: {exc}")
-                    continue
-                session.skip(key)
-                out("suspended" if command == ":s" else "buried until tomorrow")
-                break
-            seconds = time.monotonic() - shown
-            if not checker.warm and card.executable:
-                out("(warming up the checker...)")
-            verdict = checker.check(loaded.deck, card, text, seed=seed, values=values,
-                                    seconds=seconds, shipped=loaded.shipped,
-                                    revealed=isinstance(card, RecallCard) and not text.strip())
-            if verdict.malformed:
-                out(f"  {verdict.diagnosis} - try again")
-                continue
-            show_verdict(card, verdict, out, values)
-            hint = verdict.suggested_grade
-            grade = _ask_grade(None if verdict.self_graded else hint, ask, out,
-                               hint if verdict.self_graded and verdict.got else None)
-            if grade is None:
-                return session.answered
-            try:
-                recorded = library.store.record(Answer(
-                    key[0], key[1], grade, verdict.suggested_grade, text,
-                    {**verdict.to_json(), "seed": seed}, int(seconds * 1000),
-                    shown_version=version, day=session.day))
-            except StoreError as exc:  # read-only, taken over, or answered elsewhere
-                out(f"  not recorded: {exc}")
-                session.skip(key)
-                break
-            if recorded.became_leech:
-                out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
-            session.done(key, session.wants_repeat(recorded.state))
-            break
+        out(f"[{reviews.answered + 1}/{reviews.answered + reviews.left}] "
+            f"{shown.key[0]}/{shown.key[1]} ({shown.kind})  "
+            f"{int(time.monotonic() - started) // 60} min")
+        show_card(shown.card, shown.values, out)
+        reviews.prefetch(shown)
+        if not answer(reviews, shown, ask, out):
+            return reviews.answered
     minutes = int(time.monotonic() - started) // 60
-    out(f"\nDone: {plural(session.answered, 'answer')} in {plural(minutes, 'minute')}.")
-    return session.answered
+    out(f"\nDone: {plural(reviews.answered, 'answer')} in {plural(minutes, 'minute')}.")
+    return reviews.answered
+
+
+def answer(reviews: ReviewService, shown: ShownCard, ask: Callable[[str], str],
+           out: Callable[[str], None]) -> bool:
+    """Read commands and answers for the card shown until one moves the session on.
+    False: the user quit (or the input ended)."""
+    while True:
+        multi = isinstance(shown.card, OutputCard | CodeCard)
+        text = _read_block(ask) if multi else _read("> ", ask)
+        if text is None or text.strip() == ":q":
+            return False
+        command = text.strip()
+        try:
+            if command == ":u":
+                undone = reviews.undo()
+                out("nothing to undo" if undone is None else
+                    f"undid your answer to {undone.key[0]}/{undone.key[1]}")
+                if undone is None:
+                    continue
+                return True
+            if command in (":s", ":b"):
+                (reviews.suspend if command == ":s" else reviews.bury)(shown)
+                out("suspended" if command == ":s" else "buried until tomorrow")
+                return True
+        except StoreError as exc:
+            out(f"  not {'undone' if command == ':u' else 'changed'}: {exc}")
+            continue
+        attempt = reviews.attempt(shown, text)
+        if not reviews.checker.warm and shown.card.executable:
+            out("(warming up the checker...)")
+        verdict = reviews.check(attempt)
+        if verdict.malformed:
+            out(f"  {verdict.diagnosis} - try again")
+            continue
+        show_verdict(shown.card, verdict, out, shown.values)
+        hint = verdict.suggested_grade
+        grade = _ask_grade(None if verdict.self_graded else hint, ask, out,
+                           hint if verdict.self_graded and verdict.got else None)
+        if grade is None:
+            return False
+        try:
+            graded = reviews.record(attempt, verdict, grade)
+        except StoreError as exc:  # read-only, taken over, or answered elsewhere
+            out(f"  not recorded: {exc}")
+            return True
+        if graded.became_leech:
+            out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
+        return True
 
 
 def _ask_grade(suggested: int | None, ask: Callable[[str], str],
@@ -188,7 +171,7 @@ def claim_profile(library: Library, ask: Callable[[str], str],
                   out: Callable[[str], None]) -> bool:
     """Become the app that records on this profile, asking when another one is running.
     False: the user chose to quit."""
-    other = library.store.claim()
+    other = library.claim()
     if other is None:
         return True
     out(f"quizcards is already running on this profile ({other.describe()}).")
@@ -196,10 +179,10 @@ def claim_profile(library: Library, ask: Callable[[str], str],
         choice = (_read("[r]ead-only (nothing recorded), [t]ake over, or [q]uit? ", ask)
                   or "q").strip().lower()
         if choice in ("r", "read-only"):
-            library.store.read_only = True
+            library.read_only = True
             return True
         if choice in ("t", "take over"):
-            library.store.claim(take_over=True)
+            library.claim(take_over=True)
             return True
         if choice in ("q", "quit"):
             return False

@@ -197,6 +197,42 @@ def judge_typed(card: CardBase, truth: Callable[[], Run], answer: str) -> Verdic
     return judge(card, truth, answer)
 
 
+@dataclass(frozen=True)
+class ExceptionGuess:
+    """A value answer that names an exception: the learner thinks the code raises."""
+
+    name: str
+
+
+def read_answer(card: CardBase, answer: str) -> Any:
+    """The typed answer read for the card's kind: a shape tuple, a value record, an exception
+    name (None: nothing raised), a set of option letters; other kinds take the text as it
+    is. The one place that decides an answer "could not be read": MalformedAnswer, whose
+    message says how to write it."""
+    kind: str = card.kind  # type: ignore[attr-defined]
+    if kind == "shape":
+        return parse_shape(answer)
+    if kind == "raises":
+        return parse_exception_name(answer)
+    if kind == "choice":
+        return parse_letters(answer, len(card.options))  # type: ignore[attr-defined]
+    if kind == "value":
+        text = answer.strip()
+        if _EXCEPTION_NAME.match(text):
+            return ExceptionGuess(text.removesuffix("()").rsplit(".", 1)[-1])
+        return read_value(answer)
+    return answer
+
+
+def unreadable(card: CardBase, answer: str) -> str | None:
+    """Why the answer cannot be read for this card (None: it can), without running code."""
+    try:
+        read_answer(card, answer)
+    except MalformedAnswer as exc:
+        return str(exc)
+    return None
+
+
 def _with_truth(card: CardBase, truth_of: Callable[[], Run]) -> tuple[Run, Verdict]:
     """The run that gives the truth, and the truth as a verdict (its status says if usable)."""
     run = truth_of()
@@ -205,7 +241,7 @@ def _with_truth(card: CardBase, truth_of: Callable[[], Run]) -> tuple[Run, Verdi
 
 def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     try:
-        got = parse_shape(answer)
+        got = read_answer(card, answer)
     except MalformedAnswer as exc:
         return _malformed("shape", str(exc))
     run, truth = _with_truth(card, truth_of)
@@ -218,22 +254,17 @@ def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
 
 
 def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
-    text = answer.strip()
-    if _EXCEPTION_NAME.match(text):
-        run, truth = _with_truth(card, truth_of)
-        if truth.status != "ok":
-            return truth
-        name = text.removesuffix("()").rsplit(".", 1)[-1]
-        return _verdict("value", run, expected=truth.expected, got=name,
-                        diagnosis=f"no exception: you expected {name}, but the code runs and "
-                        f"gives {truth.expected}")
     try:
-        got = read_value(answer)
+        got = read_answer(card, answer)
     except MalformedAnswer as exc:
         return _malformed("value", str(exc))
     run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
+    if isinstance(got, ExceptionGuess):
+        return _verdict("value", run, expected=truth.expected, got=got.name,
+                        diagnosis=f"no exception: you expected {got.name}, but the code runs "
+                        f"and gives {truth.expected}")
     obs = run.observation
     assert obs is not None
     tol = Tolerance(getattr(card, "rtol", 1e-3), getattr(card, "atol", 1e-5),
@@ -257,7 +288,7 @@ def _output(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict
 
 def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     try:
-        named = parse_exception_name(answer)
+        named = read_answer(card, answer)
     except MalformedAnswer as exc:
         return _malformed("raises", str(exc))
     run = truth_of()
@@ -287,7 +318,7 @@ def judge_choice(card: ChoiceCard, answer: str) -> Verdict:
     want = frozenset(c.lower() for c in card.correct)
     expected = ", ".join(sorted(want))
     try:
-        got = parse_letters(answer, len(card.options))
+        got = read_answer(card, answer)
     except MalformedAnswer as exc:
         verdict = _malformed("choice", str(exc))
         verdict.expected = expected

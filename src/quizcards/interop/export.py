@@ -159,10 +159,8 @@ def write_review_log(store: Store, path: Path) -> int:
                      "review_duration"])
     last: dict[tuple[str, str], tuple[int, bool]] = {}  # key -> (day, ever failed a review)
     rows = 0
-    for deck_id, card_id, time_ms, day, grade, duration in store.conn.execute(
-        "SELECT deck_id, card_id, time_ms, day, grade, duration_ms FROM reviews"
-        " WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos) ORDER BY id"):
-        key = (deck_id, card_id)
+    for review in store.logged_reviews():
+        key, day, grade = review.key, review.day, review.grade
         if key not in last:
             state, lapsed = NEW, False
         else:
@@ -170,8 +168,8 @@ def write_review_log(store: Store, path: Path) -> int:
             state = (RELEARNING if lapsed else LEARNING) if prev_day == day else REVIEW
         failed_review = grade < 3 and state == REVIEW
         last[key] = (day, lapsed or failed_review)
-        writer.writerow([card_number(deck_id, card_id), time_ms, rating_for(grade), state,
-                         duration if duration is not None else 0])
+        writer.writerow([card_number(*key), review.time_ms, rating_for(grade), state,
+                         review.duration_ms if review.duration_ms is not None else 0])
         rows += 1
     atomic_write(path, out.getvalue().encode("utf-8"))
     return rows

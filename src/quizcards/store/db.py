@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from quizcards.clock import now_utc
 from quizcards.core import schedule
 from quizcards.core.day import DayRule
 from quizcards.core.fsrs_adapter import DEFAULT_SETTINGS, FSRSSettings
@@ -110,12 +111,16 @@ MIGRATIONS: dict[int, str] = {
     """,
 }
 
+# The answers that count: review-mode answers not undone. One predicate for every reader of
+# the log (replay, undo, stats, exports), kept per connection (a TEMP view changes no schema,
+# so an older quizcards can still open the file).
+LIVE_REVIEWS_VIEW = """
+CREATE TEMP VIEW IF NOT EXISTS live_reviews AS
+SELECT * FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
+"""
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _ms(moment: datetime) -> int:
@@ -159,6 +164,49 @@ class Recorded:
     became_leech: bool
 
 
+@dataclass(frozen=True)
+class Undone:
+    """The answer `undo_last` took back."""
+
+    review_id: int
+    key: Key
+    grade: int
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One logged answer to a card, undone ones included (marked)."""
+
+    review_id: int
+    time_ms: int
+    grade: int
+    suggested_grade: int | None
+    answer: str | None
+    verdict: dict[str, Any] | None
+    duration_ms: int | None
+    scheduler: str
+    scheduler_version: str | None
+    undone: bool
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        """The values the card drew when this answer was given (None: not recorded)."""
+        drawn = (self.verdict or {}).get("params")
+        return drawn if isinstance(drawn, dict) else None
+
+
+@dataclass(frozen=True)
+class LoggedReview:
+    """A live answer as exports read it."""
+
+    key: Key
+    time_ms: int
+    day: int
+    grade: int
+    duration_ms: int | None
+
+
 class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path, scheduler: SchedulerName,
                  rule: DayRule, fsrs: FSRSSettings = DEFAULT_SETTINGS) -> None:
@@ -193,6 +241,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(conn, path, scheduler, rule or DayRule(), fsrs)
             store._migrate(version)
+            conn.execute(LIVE_REVIEWS_VIEW)
             store._sync_scheduler()
             return store
         except sqlite3.DatabaseError as exc:
@@ -348,14 +397,13 @@ class Store:
             (*key, state.due_day, state.last_day, first_day, int(state.repeat_pending),
              state.lapses, state.reviews, state.to_json()))
 
-    def undo_last(self) -> dict[str, Any] | None:
+    def undo_last(self) -> Undone | None:
         """Take back the most recent answer (an undo row is appended; nothing is deleted).
         Returns the undone answer, or None when there is nothing to undo."""
         with self.transaction():
             self._guard()
             row = self.conn.execute(
-                "SELECT id, deck_id, card_id, grade, answer FROM reviews"
-                " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'"
+                "SELECT id, deck_id, card_id, grade, answer FROM live_reviews"
                 " ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 return None
@@ -363,8 +411,7 @@ class Store:
             self.conn.execute("INSERT INTO undos VALUES (?, ?)", (review_id, _ms(now_utc())))
             self._replay_card((deck_id, card_id))
             self._restore_leech_flags(review_id, (deck_id, card_id))
-        return {"id": review_id, "deck_id": deck_id, "card_id": card_id, "grade": grade,
-                "answer": answer}
+        return Undone(review_id, (deck_id, card_id), grade, answer)
 
     def _restore_leech_flags(self, review_id: int, key: Key) -> None:
         """The undone answer `review_id` made the card a leech: put its flags back as they
@@ -392,8 +439,7 @@ class Store:
                                   " WHERE deck_id = ? AND card_id = ? AND leech = 1", key)
 
     def _answers(self, key: Key | None = None) -> Iterator[schedule.LoggedAnswer]:
-        sql = ("SELECT deck_id, card_id, time_ms, grade, day FROM reviews"
-               " WHERE id NOT IN (SELECT review_id FROM undos) AND mode = 'review'")
+        sql = "SELECT deck_id, card_id, time_ms, grade, day FROM live_reviews WHERE 1"
         args: tuple[str, ...] = ()
         if key is not None:
             sql += " AND deck_id = ? AND card_id = ?"
@@ -481,16 +527,21 @@ class Store:
             "SELECT state FROM card_state WHERE deck_id = ? AND card_id = ?", key).fetchone()
         return schedule.load(self.scheduler, row[0]) if row else None
 
-    def history(self, key: Key) -> list[dict[str, Any]]:
+    def logged_reviews(self) -> Iterator[LoggedReview]:
+        """Every live answer in log order (for exports and the optimizer's schema)."""
+        for deck_id, card_id, time_ms, day, grade, duration in self.conn.execute(
+                "SELECT deck_id, card_id, time_ms, day, grade, duration_ms FROM live_reviews"
+                " ORDER BY id"):
+            yield LoggedReview((deck_id, card_id), time_ms, day, grade, duration)
+
+    def history(self, key: Key) -> list[HistoryEntry]:
         rows = self.conn.execute(
             "SELECT r.id, r.time_ms, r.grade, r.suggested_grade, r.answer, r.verdict,"
             " r.duration_ms, r.scheduler, r.scheduler_version, u.review_id IS NOT NULL"
             " FROM reviews r"
             " LEFT JOIN undos u ON u.review_id = r.id WHERE deck_id = ? AND card_id = ?"
             " ORDER BY r.id", key)
-        return [{"id": i, "time_ms": t, "grade": g, "suggested_grade": s, "answer": a,
-                 "verdict": json.loads(v) if v else None, "duration_ms": d, "scheduler": sch,
-                 "scheduler_version": ver, "undone": bool(u)}
+        return [HistoryEntry(i, t, g, s, a, json.loads(v) if v else None, d, sch, ver, bool(u))
                 for i, t, g, s, a, v, d, sch, ver, u in rows]
 
     # -- flags ---------------------------------------------------------------------------

@@ -37,14 +37,6 @@ class ImportResult:
     leeches: list[Key] = field(default_factory=list)
 
 
-def logged_answers(store: Store) -> list[tuple[str, str, int, int, int | None]]:
-    """(deck id, card id, time ms, grade, duration ms) of every answer that counts (not
-    undone, not an exam), in log order."""
-    return [tuple(row) for row in store.conn.execute(  # type: ignore[misc]
-        "SELECT deck_id, card_id, time_ms, grade, duration_ms FROM reviews"
-        " WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos) ORDER BY id")]
-
-
 def import_answers(store: Store, answers: Iterable[ImportedAnswer]) -> ImportResult:
     result = ImportResult()
     pending = sorted(answers, key=lambda a: (a.time_ms, a.line))
@@ -58,8 +50,7 @@ def import_answers(store: Store, answers: Iterable[ImportedAnswer]) -> ImportRes
         known: dict[Key, tuple[set[int], int]] = {}
         for key in keys:
             times = {t for (t,) in conn.execute(
-                "SELECT time_ms FROM reviews WHERE deck_id = ? AND card_id = ?"
-                " AND mode = 'review' AND id NOT IN (SELECT review_id FROM undos)", key)}
+                "SELECT time_ms FROM live_reviews WHERE deck_id = ? AND card_id = ?", key)}
             known[key] = (times, max(times, default=-1))
         states: dict[Key, schedule.State] = {}
         touched: set[Key] = set()

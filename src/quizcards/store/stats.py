@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from quizcards.store.db import Store
 
 
 def reviewed_on(store: Store, day: int) -> int:
     row = store.conn.execute(
-        "SELECT count(*) FROM reviews WHERE day = ? AND mode = 'review'"
-        " AND id NOT IN (SELECT review_id FROM undos)", (day,)).fetchone()
+        "SELECT count(*) FROM live_reviews WHERE day = ?", (day,)).fetchone()
     return int(row[0])
 
 
@@ -21,7 +18,7 @@ def retention(store: Store, today: int, days: int = 30) -> float | None:
         """
         SELECT count(*), sum(grade >= 3) FROM (
             SELECT grade, day, lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
-            FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
+            FROM live_reviews
         ) WHERE prev IS NOT NULL AND prev < day AND day > ?
         """, (today - days,)).fetchone()
     total, passed = int(row[0]), int(row[1] or 0)
@@ -32,8 +29,7 @@ def streak(store: Store, today: int) -> int:
     """Consecutive study days with at least one answer, ending today (or yesterday when
     today has none yet: the streak is not lost before the day is over)."""
     days = {d for (d,) in store.conn.execute(
-        "SELECT DISTINCT day FROM reviews WHERE day > ? AND mode = 'review'"
-        " AND id NOT IN (SELECT review_id FROM undos)", (today - 3660,))}
+        "SELECT DISTINCT day FROM live_reviews WHERE day > ?", (today - 3660,))}
     day = today if today in days else today - 1
     count = 0
     while day in days:
@@ -44,8 +40,7 @@ def streak(store: Store, today: int) -> int:
 
 def reviews_per_day(store: Store, first_day: int) -> dict[int, int]:
     return {d: n for d, n in store.conn.execute(
-        "SELECT day, count(*) FROM reviews WHERE day >= ? AND mode = 'review'"
-        " AND id NOT IN (SELECT review_id FROM undos) GROUP BY day", (first_day,))}
+        "SELECT day, count(*) FROM live_reviews WHERE day >= ? GROUP BY day", (first_day,))}
 
 
 def forecast(store: Store, today: int, days: int = 30) -> dict[int, int]:
@@ -59,11 +54,11 @@ def forecast(store: Store, today: int, days: int = 30) -> dict[int, int]:
     return out
 
 
-def hardest(store: Store, limit: int = 10) -> list[dict[str, Any]]:
-    return [{"deck": d, "card": c, "lapses": lapses, "reviews": n}
-            for d, c, lapses, n in store.conn.execute(
-                "SELECT deck_id, card_id, lapses, reviews FROM card_state WHERE lapses > 0"
-                " ORDER BY lapses DESC, reviews DESC LIMIT ?", (limit,))]
+def hardest(store: Store, limit: int = 10) -> list[tuple[str, str, int, int]]:
+    """(deck, card, lapses, answers) of the cards with the most lapses."""
+    return list(store.conn.execute(
+        "SELECT deck_id, card_id, lapses, reviews FROM card_state WHERE lapses > 0"
+        " ORDER BY lapses DESC, reviews DESC LIMIT ?", (limit,)))
 
 
 def recalls(store: Store, today: int, days: int = 30) -> list[tuple[str, str, int]]:
@@ -73,6 +68,6 @@ def recalls(store: Store, today: int, days: int = 30) -> list[tuple[str, str, in
         SELECT deck_id, card_id, grade FROM (
             SELECT deck_id, card_id, grade, day,
                    lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
-            FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
+            FROM live_reviews
         ) WHERE prev IS NOT NULL AND prev < day AND day > ?
         """, (today - days,)))

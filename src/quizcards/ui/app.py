@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 
+from quizcards.clock import now_utc
 from quizcards.library import Library
-from quizcards.store.db import now_utc
 from quizcards.ui.base import ActionCommands
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class QuizcardsApp(App[None]):
         # The first screen paints before the checker is imported and its worker (torch)
         # starts: on two cores the worker's start would compete with the first paint.
         self.call_after_refresh(self._start_checker)
-        other = self.library.store.claim(when=self.clock())
+        other = self.library.claim(when=self.clock())
         if other is not None:  # another app has this profile: ask before anything else
             from quizcards.ui.profile import ProfileInUse
 
@@ -97,9 +97,9 @@ class QuizcardsApp(App[None]):
 
     def _profile_choice(self, choice: str | None) -> None:
         if choice == "take-over":
-            self.library.store.claim(take_over=True, when=self.clock())
+            self.library.claim(take_over=True, when=self.clock())
         elif choice == "read-only":
-            self.library.store.read_only = True
+            self.library.read_only = True
             self.sub_title = "read-only"
         else:
             self.exit()
@@ -125,7 +125,7 @@ class QuizcardsApp(App[None]):
             self.checker.start()  # torch loads in the worker process; returns at once
 
     def on_unmount(self) -> None:
-        self.library.store.release()
+        self.library.release()
         if self._own_checker and self._checker is not None:
             self._checker.close()
 

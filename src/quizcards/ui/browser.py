@@ -73,8 +73,8 @@ class BrowserScreen(AppScreen):
 
     def fill(self, query: str) -> None:
         lib = self.qapp.library
-        summaries = lib.store.summaries()
-        flags = lib.store.flags()
+        summaries = lib.summaries()
+        flags = lib.flags()
         today = lib.today(self.qapp.clock())
         table = self.query_one("#cards", DataTable)
         table.clear()
@@ -127,12 +127,12 @@ class BrowserScreen(AppScreen):
         if found is None:
             return
         _, card = found
-        state = lib.store.state(key)
-        history = lib.store.history(key)
+        detail = lib.card_detail(key)
+        state, history = detail.state, detail.history
         # the card's text with the values its last showing drew (seed 0 before any)
-        last = (history[-1]["verdict"] or {}).get("params") if history else None
-        values = last if isinstance(last, dict) else (draw(card.params, 0)
-                                                       if card.params else {})
+        values = detail.last_values
+        if values is None:
+            values = draw(card.params, 0) if card.params else {}
         first = _first_line(fill(card.prompt, values))
         parts: list[str | tuple[str, str]] = [(f"{key[0]}/{key[1]}", "bold"), "  ", first]
         if state is None:
@@ -144,16 +144,14 @@ class BrowserScreen(AppScreen):
             parts += ["\n", f"due {due} · {plural(state.reviews, 'answer')} · "
                       f"{plural(state.lapses, 'lapse')}{extra}"]
         for h in history[-6:]:
-            when = datetime.fromtimestamp(h["time_ms"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-            verdict = h["verdict"] or {}
-            mark = "✓" if verdict.get("correct") else "✗"
-            answer = (h["answer"] or "").replace("\n", " ")[:30]
-            drawn = verdict.get("params") or {}
-            asked = ("  " + ", ".join(f"{k}={v}" for k, v in drawn.items())
-                     if isinstance(drawn, dict) and drawn else "")
-            parts += ["\n", f"  {when}  {mark} grade {h['grade']} "
-                      f"(suggested {h['suggested_grade']})  {answer!r}", (asked, "dim")]
-            if h["undone"]:
+            when = datetime.fromtimestamp(h.time_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+            mark = "✓" if (h.verdict or {}).get("correct") else "✗"
+            answer = (h.answer or "").replace("\n", " ")[:30]
+            drawn = h.params or {}
+            asked = "  " + ", ".join(f"{k}={v}" for k, v in drawn.items()) if drawn else ""
+            parts += ["\n", f"  {when}  {mark} grade {h.grade} "
+                      f"(suggested {h.suggested_grade})  {answer!r}", (asked, "dim")]
+            if h.undone:
                 parts.append((" (undone)", "dim"))
         self.query_one("#detail", Static).update(Content.assemble(*parts))
 
@@ -162,10 +160,10 @@ class BrowserScreen(AppScreen):
         if key is None:
             return
         lib = self.qapp.library
-        flag = lib.store.flags().get(key)
+        flag = lib.flags().get(key)
         suspended = not (flag is not None and flag.suspended)
         try:
-            lib.store.set_suspended(key, suspended)
+            lib.set_suspended(key, suspended)
         except StoreError as exc:
             self.notify(str(exc), title="Not changed", severity="warning", markup=False)
             return

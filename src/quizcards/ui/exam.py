@@ -1,18 +1,17 @@
 """Exam: a timed, mixed set with no hints and no feedback until the end, then the report.
 
-Answers are graded in a background thread as they come in (so the report is ready when time
+Answers are graded by a thread worker as they come in (so the report is ready when time
 runs out); the schedule is not touched unless the exam was started with --record.
 """
 
 from __future__ import annotations
 
 import queue
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.markdown import Markdown as RichMarkdown
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,23 +20,18 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
+from textual.worker import Worker, get_current_worker
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
-from quizcards.core.models import CardBase
-from quizcards.core.params import draw, fill
+from quizcards.core.params import fill
 from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
 from quizcards.errors import StoreError
-from quizcards.store.db import Answer
+from quizcards.files import atomic_write
+from quizcards.review_service import Attempt, ShownCard, check, show
 from quizcards.ui.base import ActionCommands, AppScreen
-from quizcards.ui.review import (
-    CODE_THEME,
-    AnswerWidget,
-    ChoiceList,
-    answer_text,
-    answer_widget_for,
-    prompt_markdown,
-)
+from quizcards.ui.cardtext import CODE_THEME, prompt_renderable
+from quizcards.ui.widgets import AnswerBox, AnswerWidget, ChoiceList, answer_text, answer_widget_for
 
 
 @dataclass
@@ -48,28 +42,6 @@ class ExamPlan:
     record: bool = False
     markdown: Path | None = None
     report: Report | None = field(default=None, repr=False)  # set when the exam ends
-
-
-def malformed(card: CardBase, text: str) -> str | None:
-    """Why the answer cannot be read for this kind (checked locally, no sandbox needed)."""
-    from quizcards.checker.reader import (
-        MalformedAnswer,
-        parse_exception_name,
-        parse_letters,
-        parse_shape,
-    )
-    from quizcards.core.models import ChoiceCard, RaisesCard, ShapeCard
-
-    try:
-        if isinstance(card, ShapeCard):
-            parse_shape(text)
-        elif isinstance(card, RaisesCard):
-            parse_exception_name(text)
-        elif isinstance(card, ChoiceCard):
-            parse_letters(text, len(card.options))
-    except MalformedAnswer as exc:
-        return str(exc)
-    return None
 
 
 class Graded(Message):
@@ -100,16 +72,17 @@ class ExamScreen(AppScreen):
         super().__init__()
         self.plan = plan
         self.index = 0
-        self.answers: dict[int, tuple[str, float]] = {}  # index -> (answer, seconds)
+        self.questions: dict[int, ShownCard] = {}  # index -> the card as asked
+        self.answers: dict[int, Attempt] = {}
         self.verdicts: dict[int, Verdict] = {}
         self.started = 0.0
         self.shown_at = 0.0
         self.finished = False
+        self.grading_failed = False
         self.ended_early = False
         self.quit_when_saved = False  # quitting mid-exam: save the partial report, then exit
         self.answer_widget: AnswerWidget | None = None
         self._jobs: queue.Queue[int | None] = queue.Queue()
-        self._grader: threading.Thread | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):
@@ -117,7 +90,7 @@ class ExamScreen(AppScreen):
             yield Static(id="progress")
         with VerticalScroll(id="card"):
             yield Static(id="prompt")
-            yield Vertical(id="answer-box")
+            yield AnswerBox(id="answer-box")
             yield LoadingIndicator(id="spinner")
             yield Static(id="feedback")
         yield Footer()
@@ -125,17 +98,20 @@ class ExamScreen(AppScreen):
     def on_mount(self) -> None:
         self.started = self.qapp.monotonic()
         self.query_one("#spinner").display = False
-        self._grader = threading.Thread(target=self._grade_loop, daemon=True)
-        self._grader.start()
+        self.grade_answers()
         self.set_interval(0.5, self._tick)
         self.show_question()
 
     # -- questions -----------------------------------------------------------------------
-    def _card(self, i: int) -> tuple[object, CardBase]:
-        item = self.plan.cards[i]
-        found = self.qapp.library.lookup((item.deck_id, item.card_id))
-        assert found is not None
-        return found
+    def question(self, i: int) -> ShownCard:
+        """Question i as asked: its card with the values seed + i draws (drawn once)."""
+        if i not in self.questions:
+            item = self.plan.cards[i]
+            shown = show(self.qapp.library, (item.deck_id, item.card_id), self.plan.seed + i,
+                         self.qapp.monotonic())
+            assert shown is not None  # the plan holds loaded cards only
+            self.questions[i] = shown
+        return self.questions[i]
 
     def left(self) -> float:
         return self.plan.selection.minutes * 60 - (self.qapp.monotonic() - self.started)
@@ -152,25 +128,18 @@ class ExamScreen(AppScreen):
             f"{len(self.answers)} answered · {m}:{s:02d} left")
 
     def show_question(self) -> None:
-        _, card = self._card(self.index)
-        item = self.plan.cards[self.index]
-        total = len(self.plan.cards)
-        self.query_one("#where", Static).update(
-            f"[b]Exam[/b] question {self.index + 1}/{total}  [dim]{item.kind}[/dim]")
-        values = self._values(self.index, card)
-        self.query_one("#prompt", Static).update(
-            RichMarkdown(prompt_markdown(card, values), code_theme=CODE_THEME))
-        widget = answer_widget_for(card, self.answer_widget,
-                                   self.query_one("#answer-box", Vertical), values)
+        shown = self.question(self.index)
+        self.query_one("#where", Static).update(Content.assemble(
+            ("Exam", "bold"), f" question {self.index + 1}/{len(self.plan.cards)}  ",
+            (shown.kind, "dim")))
+        self.query_one("#prompt", Static).update(prompt_renderable(shown.card, shown.values))
+        widget = answer_widget_for(shown.card, self.answer_widget, self.query_one(AnswerBox),
+                                   shown.values)
         self.answer_widget = widget
         widget.disabled = False
         widget.focus()
         self.shown_at = self.qapp.monotonic()
         self._tick()
-
-    def _values(self, i: int, card: CardBase) -> dict[str, object]:
-        """The params question i draws (the checker draws the same from the same seed)."""
-        return draw(card.params, self.plan.seed + i) if card.params else {}
 
     @on(Input.Submitted, ".answer")
     @on(ChoiceList.Submitted)
@@ -193,14 +162,16 @@ class ExamScreen(AppScreen):
         if not text.strip():
             self.notify("Type an answer, or Ctrl+N to skip.")
             return
-        _, card = self._card(self.index)
-        problem = malformed(card, text)
+        from quizcards.checker.judge import unreadable  # loads after the first paint
+
+        shown = self.question(self.index)
+        problem = unreadable(shown.card, text)
         if problem:  # a spelling problem is not a knowledge test: say so and stay here
             self.query_one("#feedback", Static).update(Content.assemble((problem,
                                                                          "bold $warning")))
             return
         self.query_one("#feedback", Static).update("")
-        self.answers[self.index] = (text, self.qapp.monotonic() - self.shown_at)
+        self.answers[self.index] = Attempt(shown, text, self.qapp.monotonic() - self.shown_at)
         self._jobs.put(self.index)
         self.advance()
 
@@ -232,21 +203,38 @@ class ExamScreen(AppScreen):
         self.show_question()
 
     # -- grading -------------------------------------------------------------------------
-    def _grade_loop(self) -> None:
-        while (i := self._jobs.get()) is not None:
-            loaded, card = self._card(i)
-            answer, seconds = self.answers.get(i, (None, 0.0))
-            deck = loaded.deck  # type: ignore[attr-defined]
-            shipped = loaded.shipped  # type: ignore[attr-defined]
-            verdict = self.qapp.checker.check_or_explain(
-                deck, card, answer, seed=self.plan.seed + i, seconds=seconds, shipped=shipped)
-            if verdict.malformed:  # e.g. a value that does not evaluate: wrong, with the truth
-                truth = self.qapp.checker.check_or_explain(deck, card, None,
-                                                           seed=self.plan.seed + i,
-                                                           shipped=shipped)
-                verdict.expected = truth.expected
+    @work(thread=True, group="grade", exit_on_error=False)
+    def grade_answers(self) -> None:
+        """Grade answers as they come in, until the exam ends (None); then post Graded."""
+        worker = get_current_worker()
+        checker = self.qapp.checker
+        while not worker.is_cancelled:
+            try:
+                i = self._jobs.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if i is None:
+                self.post_message(Graded())
+                return
+            attempt = self.answers.get(i)
+            shown = attempt.shown if attempt else self.question(i)
+            verdict = check(checker, attempt) if attempt else None
+            if verdict is None or verdict.malformed:  # the report still shows the truth
+                truth = checker.check_or_explain(shown.deck, shown.card, None,
+                                                 seed=shown.seed, values=shown.values,
+                                                 shipped=shown.shipped)
+                if verdict is not None:  # e.g. a value that does not evaluate: wrong
+                    verdict.expected = truth.expected
+                verdict = verdict or truth
             self.verdicts[i] = verdict
-        self.post_message(Graded())
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        """The grader failed (reported already): what it did not grade counts as not
+        graded, and the exam ends with a report as usual."""
+        if worker.group == "grade":
+            self.grading_failed = True
+            if self.finished:
+                self.post_message(Graded())
 
     def action_finish(self) -> None:
         if self.finished:
@@ -255,8 +243,11 @@ class ExamScreen(AppScreen):
         self.ended_early = len(self.answers) < len(self.plan.cards) and self.left() > 0
         if self.answer_widget is not None:
             self.answer_widget.disabled = True
+        if self.grading_failed:
+            self.post_message(Graded())
+            return
         self.query_one("#spinner").display = True
-        self.query_one("#feedback", Static).update("[dim]grading...[/dim]")
+        self.query_one("#feedback", Static).update(Content.styled("grading...", "dim"))
         # unanswered questions still need their expected answer for the report
         for i in range(len(self.plan.cards)):
             if i not in self.answers:
@@ -267,10 +258,12 @@ class ExamScreen(AppScreen):
         lib = self.qapp.library
         outcomes = []
         for i, item in enumerate(self.plan.cards):
-            _, card = self._card(i)
-            verdict = self.verdicts[i]
-            answer = self.answers.get(i, (None, 0.0))[0]
-            values = self._values(i, card)  # the report shows the question as it was asked
+            shown = self.question(i)  # the report shows the question as it was asked
+            verdict = self.verdicts.get(i) or Verdict(
+                item.kind, status="error", diagnosis="not graded: the grader failed")
+            attempt = self.answers.get(i)
+            answer = attempt.text if attempt else None
+            card, values = shown.card, shown.values
             outcomes.append(Outcome(
                 item.deck_id, item.card_id, fill(card.prompt, values), answer,
                 answer is not None and verdict.correct, verdict.expected,
@@ -278,12 +271,11 @@ class ExamScreen(AppScreen):
                 fill(card.explain, values) if card.explain else None,
                 sorted(item.tags), item.kind))
         key = self.plan.selection.key
-        previous = lib.store.last_exam(key)
+        previous = lib.last_exam(key)
         elapsed = min(self.qapp.monotonic() - self.started, self.plan.selection.minutes * 60)
         report = build_report(self.plan.selection, self.plan.seed, outcomes, elapsed, previous,
                               self.ended_early)
-        lib.store.save_exam(key, report.score, report.total, report.to_json(),
-                            self.qapp.clock())
+        lib.save_exam(key, report.score, report.total, report.to_json(), self.qapp.clock())
         if self.plan.record:
             try:
                 self._record()
@@ -292,9 +284,7 @@ class ExamScreen(AppScreen):
                             markup=False)
         text = to_markdown(report)
         if self.plan.markdown is not None:
-            tmp = self.plan.markdown.with_suffix(self.plan.markdown.suffix + ".tmp")
-            tmp.write_text(text, "utf-8")
-            tmp.replace(self.plan.markdown)
+            atomic_write(self.plan.markdown, text.encode("utf-8"))
         self.plan.report = report
         if self.quit_when_saved:
             self.app.exit()
@@ -303,14 +293,11 @@ class ExamScreen(AppScreen):
 
     def _record(self) -> None:
         """--record: answered questions go into the review log with their suggested grade."""
-        store = self.qapp.library.store
-        for i, (answer, seconds) in sorted(self.answers.items()):
-            item = self.plan.cards[i]
+        for i, attempt in sorted(self.answers.items()):
             verdict = self.verdicts[i]
-            store.record(Answer(item.deck_id, item.card_id, verdict.suggested_grade,
-                                verdict.suggested_grade, answer,
-                                {**verdict.to_json(), "exam": True}, int(seconds * 1000)),
-                         self.qapp.clock())
+            self.qapp.library.record_exam_answer(attempt.shown.key, verdict.suggested_grade,
+                                                 attempt.text, verdict.to_json(),
+                                                 attempt.seconds, self.qapp.clock())
 
 
 class ExamReportScreen(AppScreen):

@@ -38,6 +38,7 @@ class HomeScreen(AppScreen):
         table.add_column("Due", key="due", width=5)
         table.add_column("Cards", key="cards", width=5)
         self.refresh_counts()
+        self.redraw_on_theme_change(self.refresh_counts)
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -50,32 +51,34 @@ class HomeScreen(AppScreen):
         lib = self.qapp.library
         now = self.qapp.clock()
         stats = lib.stats(now)
+        colours = {kind: self.theme_colour(name) for kind, name in
+                   (("new", "text-primary"), ("learning", "text-warning"), ("due", "text-success"))}
         table = self.query_one("#decks", DataTable)
         row = table.cursor_row
         table.clear()
         # the four count columns take 4 x (5 + 2 padding); the title gets the rest
         room = max(20, self.app.size.width - 4 * 7 - 2 - 4)
         for loaded in lib.decks.decks:
-            counts = stats["decks"][loaded.deck.id]
+            counts = stats.decks[loaded.deck.id]
             title = loaded.deck.title
             table.add_row(
                 Text(title if len(title) <= room else title[: room - 1] + "…"),  # not markup
-                _num(counts["new"], "new"),
-                _num(counts["learning"], "learning"),
-                _num(counts["due"], "due"),
-                Text(str(counts["cards"]), justify="right"),
+                _num(counts.new, colours["new"]),
+                _num(counts.learning, colours["learning"]),
+                _num(counts.due, colours["due"]),
+                Text(str(counts.cards), justify="right"),
                 key=loaded.deck.id,
             )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
-        retention = stats["retention_30d"]
+        retention = stats.retention_30d
         ret = "-" if retention is None else f"{retention:.0%}"
         self.query_one("#today", Static).update(
-            f"[b]Today[/b] {stats['reviewed_today']} done · [b]{stats['due_today']}[/b] due"
-            f" · {stats['learning_today']} learning · {stats['new_left_today']} new"
-            f"   [dim]streak[/dim] {stats['streak']}d  [dim]kept (30d)[/dim] {ret}"
+            f"[b]Today[/b] {stats.reviewed_today} done · [b]{stats.due_today}[/b] due"
+            f" · {stats.learning_today} learning · {stats.new_left_today} new"
+            f"   [dim]streak[/dim] {stats.streak}d  [dim]kept (30d)[/dim] {ret}"
         )
-        problems = stats["deck_problems"]
+        problems = stats.deck_problems
         panel = self.query_one("#problems", Static)
         panel.display = bool(problems)
         if problems:
@@ -111,6 +114,5 @@ class HomeScreen(AppScreen):
         self.qapp.action_review(event.row_key.value)
 
 
-def _num(n: int, kind: str) -> Text:
-    colour = {"new": "bold cyan", "learning": "bold yellow", "due": "bold green"}[kind]
-    return Text(str(n), style=colour if n else "dim", justify="right")
+def _num(n: int, colour: str) -> Text:
+    return Text(str(n), style=f"bold {colour}" if n else "dim", justify="right")

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from quizcards.store.lease import Owner
+from quizcards.library import Owner
 
 Choice = str  # "read-only", "take-over" or "quit"
 

@@ -3,24 +3,23 @@ and the hardest cards."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from quizcards.core.words import plural
-from quizcards.store import stats
 from quizcards.ui.base import AppScreen
 
-HEAT = ["grey23", "dark_green", "green4", "green3", "bright_green"]
 
-
-def heatmap(per_day: dict[int, int], today: int, weeks: int = 52) -> Text:
-    """Weeks as columns, weekdays as rows (Mon..Sun), like a contribution graph."""
+def heatmap(per_day: dict[int, int], today: int, colours: list[str],
+            weeks: int = 52) -> Text:
+    """Weeks as columns, weekdays as rows (Mon..Sun), like a contribution graph; `colours`
+    from no answers to the busiest day (five)."""
     first = today - (weeks * 7) - date.fromordinal(today).weekday()
     peak = max(per_day.values(), default=0)
     out = Text()
@@ -33,7 +32,7 @@ def heatmap(per_day: dict[int, int], today: int, weeks: int = 52) -> Text:
                 continue
             n = per_day.get(day, 0)
             level = 0 if n == 0 else 1 + min(3, (4 * n - 1) // max(peak, 1))
-            out.append("■", style=HEAT[level])
+            out.append("■", style=colours[level])
         out.append("\n")
     out.append(f"    {plural(sum(per_day.values()), 'answer')} in the last year; "
                f"busiest day {peak}",
@@ -68,13 +67,14 @@ class StatsScreen(AppScreen):
         self.call_after_refresh(self._draw_axis)
 
     def on_mount(self) -> None:
-        lib = self.qapp.library
-        store = lib.store
-        today = lib.today(self.qapp.clock())
+        self.draw()
+        self.redraw_on_theme_change(self.draw)
+
+    def draw(self) -> None:
+        report = self.qapp.library.stats_report(self.qapp.clock())
         self.query_one("#heatmap", Static).update(
-            heatmap(stats.reviews_per_day(store, today - 380), today))
-        due = stats.forecast(store, today, 30)
-        counts = [due[d] for d in sorted(due)]
+            heatmap(report.per_day, report.today, self.heat_colours()))
+        counts = [report.forecast[d] for d in sorted(report.forecast)]
         total = sum(counts)
         self.query_one("#forecast-title", Static).update(
             f"[b]Due in the next 30 days[/b]  [dim]{plural(total, 'card')}, "
@@ -83,32 +83,29 @@ class StatsScreen(AppScreen):
         self._draw_axis()
 
         table = self.query_one("#retention", DataTable)
+        table.clear(columns=True)
         table.add_columns("deck / tag", "recalls", "kept")
-        by_deck: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        tags = {ref.key: ref.tags for ref in lib.refs()}
-        for deck_id, card_id, grade in stats.recalls(store, today):
-            for bucket in [by_deck[deck_id], *(by_tag[f"#{t}"] for t in
-                                               tags.get((deck_id, card_id), ()))]:
-                bucket[0] += 1
-                bucket[1] += grade >= 3
-        rows = sorted(by_deck.items()) + sorted(by_tag.items())
-        for name, (n, kept) in rows:
-            table.add_row(name, str(n), f"{kept / n:.0%}")
+        rows = [*report.retention_by_deck.items(),
+                *((f"#{tag}", kept) for tag, kept in report.retention_by_tag.items())]
+        for name, kept in rows:
+            table.add_row(Text(name), str(kept.recalls), f"{kept.kept / kept.recalls:.0%}")
         if not rows:
-            table.add_row("[dim]no recalls after a delay yet[/dim]", "", "")
+            table.add_row(Text("no recalls after a delay yet", style="dim"), "", "")
 
         hard = self.query_one("#hardest", DataTable)
+        hard.clear(columns=True)
         hard.add_columns("card", "lapses", "answers", "")
-        leeches = set(store.leeches())
-        hardest = stats.hardest(store, 10)
-        for row in hardest:
-            key = (row["deck"], row["card"])
-            hard.add_row(f"{key[0]}/{key[1]}", str(row["lapses"]), str(row["reviews"]),
-                         "leech, suspended" if key in leeches else "")
-        if not hardest:
-            hard.add_row("[dim]no lapses yet[/dim]", "", "", "")
+        for card in report.hardest:
+            hard.add_row(Text(f"{card.key[0]}/{card.key[1]}"), str(card.lapses),
+                         str(card.reviews), "leech, suspended" if card.leech else "")
+        if not report.hardest:
+            hard.add_row(Text("no lapses yet", style="dim"), "", "", "")
 
+    def heat_colours(self) -> list[str]:
+        """Five steps from the panel colour (no answers) to the theme's success colour."""
+        empty = Color.parse(self.theme_colour("panel"))
+        full = Color.parse(self.theme_colour("success"))
+        return [empty.blend(full, step / 4).hex for step in range(5)]
 
 
 def axis_labels(width: int, days: int = 30) -> str:
