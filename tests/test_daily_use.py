@@ -339,5 +339,6 @@ cards:
             if screen.phase == "feedback":
                 break
             await pilot.pause(0.05)
-        assert screen.attempt is not None and screen.attempt.text == "def double(x):\n    return x + x\n"
+        assert screen.attempt is not None
+        assert screen.attempt.text == "def double(x):\n    return x + x\n"
         assert screen.verdict is not None and screen.verdict.correct

@@ -51,8 +51,8 @@ class HomeScreen(AppScreen):
         lib = self.qapp.library
         now = self.qapp.clock()
         stats = lib.stats(now)
-        colours = {kind: self.theme_colour(name) for kind, name in
-                   (("new", "text-primary"), ("learning", "text-warning"), ("due", "text-success"))}
+        colours = {kind: self.theme_colour(f"text-{name}") for kind, name in
+                   (("new", "primary"), ("learning", "warning"), ("due", "success"))}
         table = self.query_one("#decks", DataTable)
         row = table.cursor_row
         table.clear()
