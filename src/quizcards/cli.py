@@ -339,6 +339,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     from quizcards.decks.loader import load_file
     from quizcards.decks.templates import TEMPLATES, new_deck_text
+    from quizcards.files import replacing
 
     path: Path = args.deckfile
     if path.suffix not in (".yaml", ".yml"):
@@ -365,15 +366,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         text += "\n"
     line = text.count("\n") + 1
     text += TEMPLATES[args.kind].format(id=card_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    loaded, problems = load_file(tmp, str(path))
-    if loaded is None or problems:  # never leave the deck broken
-        tmp.unlink()
-        raise UsageError("the template did not fit this deck:\n" +
-                         "\n".join(str(p) for p in problems))
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        tmp.write_text(text, "utf-8")
+        loaded, problems = load_file(tmp, str(path))
+        if loaded is None or problems:  # never leave the deck broken
+            raise UsageError("the template did not fit this deck:\n" +
+                             "\n".join(str(p) for p in problems))
     print(f"{path}:{line}: added {card_id} ({args.kind})")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not args.no_edit and editor and sys.stdin.isatty():

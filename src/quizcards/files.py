@@ -13,6 +13,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -29,10 +30,14 @@ def _umask() -> int:
     return current
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None,
-                 through_links: bool = False) -> None:
-    """Write `data` as the whole of `path`. `mode`: the file's permissions; None keeps those
-    of the file replaced, or gives a new file the usual ones (0666 less the umask)."""
+@contextlib.contextmanager
+def replacing(path: Path, mode: int | None = None,
+              through_links: bool = False) -> Iterator[Path]:
+    """A fresh temporary path beside `path` to write the new content to; when the block ends
+    without an exception it replaces `path` in one rename (an exception, e.g. the new
+    content failed a check, leaves `path` as it was and removes the temporary file).
+    `mode`: the file's permissions; None keeps those of the file replaced, or gives a new
+    file the usual ones (0666 less the umask)."""
     target = path.resolve() if through_links and path.is_symlink() else path
     target.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
@@ -43,12 +48,19 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None,
         keep = info is not None and not stat.S_ISLNK(info.st_mode)  # a link's bits mean nothing
         mode = info.st_mode & 0o777 if keep and info else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        yield Path(tmp)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None,
+                 through_links: bool = False) -> None:
+    """Write `data` as the whole of `path` (see `replacing`)."""
+    with replacing(path, mode, through_links) as tmp:
+        tmp.write_bytes(data)

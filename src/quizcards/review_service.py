@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from quizcards.clock import now_utc
-from quizcards.core.models import CardBase, Deck, RecallCard
+from quizcards.core.grading import reveals
+from quizcards.core.models import CardBase, Deck
 from quizcards.core.params import draw
 from quizcards.core.queue import Key, Queue
 from quizcards.core.session import Session
@@ -57,8 +58,7 @@ class Attempt:
 
     @property
     def revealed(self) -> bool:
-        """An empty answer to a recall card reveals it (it is not a wrong answer)."""
-        return isinstance(self.shown.card, RecallCard) and not self.text.strip()
+        return reveals(self.shown.kind, self.text)
 
 
 def show(library: Library, key: Key, seed: int, started: float) -> ShownCard | None:
@@ -79,7 +79,7 @@ def check(checker: Checker, attempt: Attempt) -> Verdict:
     shown = attempt.shown
     return checker.check_or_explain(shown.deck, shown.card, attempt.text, seed=shown.seed,
                                     values=shown.values, seconds=attempt.seconds,
-                                    revealed=attempt.revealed, shipped=shown.shipped)
+                                    shipped=shown.shipped)
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class ReviewService:
         shown = attempt.shown
         return self.checker.check_now(shown.deck, shown.card, attempt.text, seed=shown.seed,
                                       values=shown.values, seconds=attempt.seconds,
-                                      revealed=attempt.revealed, shipped=shown.shipped)
+                                      shipped=shown.shipped)
 
     def check(self, attempt: Attempt) -> Verdict:
         """The verdict (may run code: blocking: call it from a worker thread)."""

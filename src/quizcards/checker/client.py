@@ -47,7 +47,7 @@ from quizcards.checker.judge import (
     truth_only,
 )
 from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
-from quizcards.core.grading import GradeInput, suggest_grade
+from quizcards.core.grading import GradeInput, reveals, suggest_grade
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
@@ -459,7 +459,7 @@ class Checker:
     # -- judging -----------------------------------------------------------------------------
     def check(self, deck: Deck, card: CardBase, answer: str | None, *, seed: int = 0,
               values: dict[str, Any] | None = None, seconds: float | None = None,
-              revealed: bool = False, shipped: bool = True) -> Verdict:
+              shipped: bool = True) -> Verdict:
         """Grade `answer` (None: only state the truth) and suggest a grade."""
         kind: str = card.kind  # type: ignore[attr-defined]
         values = self._values(card, seed, values)
@@ -468,7 +468,6 @@ class Checker:
                 kind, expected=", ".join(sorted(c.lower() for c in card.correct)))
         elif isinstance(card, RecallCard):
             verdict = judge_recall(card, answer or "")
-            revealed = revealed or not (answer or "").strip()
         else:
             reason = gate(deck, card)
             if reason is not None:
@@ -481,7 +480,7 @@ class Checker:
         coverage = verdict.extra.get("coverage") if verdict.self_graded else None
         verdict.suggested_grade = suggest_grade(GradeInput(
             kind=kind, correct=verdict.correct, near_miss=verdict.near_miss, seconds=seconds,
-            revealed=revealed, coverage=coverage))
+            revealed=reveals(kind, answer), coverage=coverage))
         return verdict
 
     def check_or_explain(self, deck: Deck, card: CardBase, answer: str | None,
@@ -498,7 +497,7 @@ class Checker:
 
     def check_now(self, deck: Deck, card: CardBase, answer: str, *, seed: int = 0,
                   values: dict[str, Any] | None = None, seconds: float | None = None,
-                  revealed: bool = False, shipped: bool = True) -> Verdict | None:
+                  shipped: bool = True) -> Verdict | None:
         """The verdict when no code has to run for it: choice and recall cards, and typed
         answers whose truth is known already (prefetched while the card was read). None when
         it needs the worker. Judging a typed answer takes well under a millisecond, so the
@@ -512,7 +511,7 @@ class Checker:
                 if key not in self._truths:
                     return None
         return self.check_or_explain(deck, card, answer, seed=seed, values=values,
-                                     seconds=seconds, revealed=revealed, shipped=shipped)
+                                     seconds=seconds, shipped=shipped)
 
     def _judge(self, deck: Deck, card: CardBase, answer: str | None, seed: int,
                values: dict[str, Any], shipped: bool) -> Verdict:

@@ -28,6 +28,12 @@ QUICK_SECONDS: dict[str, float] = {
 SLOW_FACTOR = 2.5  # right but slower than quick x this -> 3 instead of 4
 
 
+def reveals(kind: str, answer: str | None) -> bool:
+    """An empty answer to a recall card reveals the model answer: the learner grades how
+    well they knew it (0 suggested); it is not a wrong answer."""
+    return kind == "recall" and not (answer or "").strip()
+
+
 @dataclass(frozen=True)
 class GradeInput:
     kind: str

@@ -21,7 +21,7 @@ from quizcards.core.fsrs_adapter import rating_for
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.decks.loader import LoadedDeck
-from quizcards.files import atomic_write
+from quizcards.files import atomic_write, replacing
 from quizcards.store.db import Store
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -119,10 +119,8 @@ def write_apkg(cards: list[ExportedCard], path: Path) -> int:
             guid=genanki.guid_for("quizcards", c.deck.id, c.card.id),
         ))
     package = genanki.Package(list(anki_decks.values()))
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    package.write_to_file(str(tmp), timestamp=0)
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        package.write_to_file(str(tmp), timestamp=0)
     return len(cards)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from quizcards.errors import UsageError
+from quizcards.files import replacing
 
 
 class ImportError_(UsageError):
@@ -168,12 +169,9 @@ def write_deck(deck: dict[str, object], out: Path, force: bool) -> None:
     text = ("# yaml-language-server: $schema=deck.schema.json\n"
             + yaml.dump(deck, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False,
                         width=100))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    loaded, problems = load_file(tmp, str(out))
-    if loaded is None or problems:
-        tmp.unlink()
-        raise ImportError_("the imported deck does not pass lint:\n" +
-                           "\n".join(str(p) for p in problems))
-    tmp.replace(out)
+    with replacing(out) as tmp:
+        tmp.write_text(text, "utf-8")
+        loaded, problems = load_file(tmp, str(out))
+        if loaded is None or problems:
+            raise ImportError_("the imported deck does not pass lint:\n" +
+                               "\n".join(str(p) for p in problems))
