@@ -193,8 +193,13 @@ def judge_typed(card: CardBase, truth: Callable[[], Run], answer: str) -> Verdic
     """A typed answer (shape, value, output, raises) against the truth the card's code gave.
     The answer is read first: an unreadable one needs no truth at all."""
     kind: str = card.kind  # type: ignore[attr-defined]
-    judge = {"shape": _shape, "value": _value, "output": _output, "raises": _raises}[kind]
-    return judge(card, truth, answer)
+    try:
+        got = read_answer(card, answer)
+    except MalformedAnswer as exc:
+        return _malformed(kind, str(exc))
+    judges: dict[str, Callable[..., Verdict]] = {
+        "shape": _shape, "value": _value, "output": _output, "raises": _raises}
+    return judges[kind](card, truth, got)
 
 
 @dataclass(frozen=True)
@@ -239,11 +244,7 @@ def _with_truth(card: CardBase, truth_of: Callable[[], Run]) -> tuple[Run, Verdi
     return run, truth_only(card, run)
 
 
-def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
-    try:
-        got = read_answer(card, answer)
-    except MalformedAnswer as exc:
-        return _malformed("shape", str(exc))
+def _shape(card: CardBase, truth_of: Callable[[], Run], got: tuple[int, ...]) -> Verdict:
     run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
@@ -253,11 +254,7 @@ def _shape(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
     return _finish("shape", run, truth.expected, format_shape(got), outcome)
 
 
-def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
-    try:
-        got = read_answer(card, answer)
-    except MalformedAnswer as exc:
-        return _malformed("value", str(exc))
+def _value(card: CardBase, truth_of: Callable[[], Run], got: Any) -> Verdict:
     run, truth = _with_truth(card, truth_of)
     if truth.status != "ok":
         return truth
@@ -286,11 +283,7 @@ def _output(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict
     return _finish("output", run, _short(expected), _short(got), compare_output(expected, got))
 
 
-def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
-    try:
-        named = read_answer(card, answer)
-    except MalformedAnswer as exc:
-        return _malformed("raises", str(exc))
+def _raises(card: CardBase, truth_of: Callable[[], Run], named: str | None) -> Verdict:
     run = truth_of()
     failed = _run_failed("raises", run)
     if failed is not None:

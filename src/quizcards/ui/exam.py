@@ -31,7 +31,14 @@ from quizcards.files import atomic_write
 from quizcards.review_service import Attempt, ShownCard, check, show
 from quizcards.ui.base import ActionCommands, AppScreen
 from quizcards.ui.cardtext import CODE_THEME, prompt_renderable
-from quizcards.ui.widgets import AnswerBox, AnswerWidget, ChoiceList, answer_text, answer_widget_for
+from quizcards.ui.widgets import (
+    AnswerBox,
+    AnswerWidget,
+    ChoiceList,
+    TopBar,
+    answer_text,
+    answer_widget_for,
+)
 
 
 @dataclass
@@ -85,9 +92,7 @@ class ExamScreen(AppScreen):
         self._jobs: queue.Queue[int | None] = queue.Queue()
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static(id="where")
-            yield Static(id="progress")
+        yield TopBar(id="topbar")
         with VerticalScroll(id="card"):
             yield Static(id="prompt")
             yield AnswerBox(id="answer-box")

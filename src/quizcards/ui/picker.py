@@ -7,8 +7,11 @@ from collections import Counter
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, SelectionList, Static
+
+from quizcards.core.words import plural
 
 
 class Picker(ModalScreen[tuple[list[str], list[str]] | None]):
@@ -28,12 +31,13 @@ class Picker(ModalScreen[tuple[list[str], list[str]] | None]):
         with Vertical(id="picker"):
             yield Static("[b]Review these decks and tags[/b]  [dim]space picks, "
                          "Enter starts[/dim]")
-            options: list[tuple[str, str]] = [
-                (f"{title[:40]}  [dim]{n} cards[/dim]", f"deck:{deck_id}")
-                for deck_id, title, n in self.decks
+            # titles and tags are deck text: shown as written, never read as markup
+            options: list[tuple[Content, str]] = [
+                (Content.assemble(_cut(title, 40), "  ", (plural(n, "card"), "dim")),
+                 f"deck:{deck_id}") for deck_id, title, n in self.decks
             ]
-            options += [(f"#{tag}  [dim]{n} cards[/dim]", f"tag:{tag}")
-                        for tag, n in sorted(self.tags.items())]
+            options += [(Content.assemble(f"#{tag}", "  ", (plural(n, "card"), "dim")),
+                         f"tag:{tag}") for tag, n in sorted(self.tags.items())]
             yield SelectionList[str](*options, id="choices")
         yield Footer()
 
@@ -42,3 +46,7 @@ class Picker(ModalScreen[tuple[list[str], list[str]] | None]):
         decks = [v[5:] for v in picked if v.startswith("deck:")]
         tags = [v[4:] for v in picked if v.startswith("tag:")]
         self.dismiss((decks, tags) if picked else None)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

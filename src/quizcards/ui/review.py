@@ -18,7 +18,7 @@ from enum import StrEnum
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -39,6 +39,7 @@ from quizcards.ui.widgets import (
     AnswerWidget,
     ChoiceList,
     GradeBar,
+    TopBar,
     answer_text,
     answer_widget_for,
     hint_for,
@@ -103,9 +104,7 @@ class ReviewScreen(AppScreen):
         return self.reviews.session
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static(id="where")
-            yield Static(id="progress")
+        yield TopBar(id="topbar")
         with VerticalScroll(id="card"):
             yield Static(id="prompt")
             yield Static(id="hint")

@@ -3,8 +3,9 @@ the exam screens. Their layout is in DEFAULT_CSS, so they look the same wherever
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -33,6 +34,29 @@ def hint_for(card: CardBase) -> str:
         "choice": "letters or Space pick options, Enter submits",
         "recall": "your answer, or just Enter to reveal",
     }[card.kind]  # type: ignore[attr-defined]
+
+
+class TopBar(Horizontal):
+    """The line above a question: where it is from (left) and the progress (right)."""
+
+    DEFAULT_CSS = """
+    TopBar {
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+    }
+    TopBar #where {
+        width: 1fr;
+    }
+    TopBar #progress {
+        width: auto;
+        color: $text-muted;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="where")
+        yield Static(id="progress")
 
 
 class AnswerBox(Vertical):
