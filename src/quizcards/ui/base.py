@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 
 class AppScreen(Screen[None]):
+    # what each worker group does, for the message when it fails
+    WORK: ClassVar[dict[str, str]] = {}
+
     @property
     def qapp(self) -> QuizcardsApp:
         return self.app  # type: ignore[return-value]
@@ -35,7 +38,8 @@ class AppScreen(Screen[None]):
         stays up; the screen then gets `worker_failed` to put itself right."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title=f"{event.worker.name} failed",
+            what = self.WORK.get(event.worker.group, "background work")
+            self.notify(f"{type(error).__name__}: {error}", title=f"Failed: {what}",
                         severity="error", timeout=10, markup=False)
             self.worker_failed(event.worker)
 

@@ -74,6 +74,7 @@ class ExamScreen(AppScreen):
         Binding("ctrl+g", "finish", "End exam", priority=True),
     ]
     COMMANDS = {ExamCommands}
+    WORK = {"grade": "grading the exam"}
 
     def __init__(self, plan: ExamPlan) -> None:
         super().__init__()

@@ -81,6 +81,7 @@ class ReviewScreen(AppScreen):
         Binding("pagedown", "scroll_card(1)", "Scroll down", show=False),
     ]
 
+    WORK = {"check": "checking your answer", "truth": "computing the card's answer"}
     phase: reactive[Phase] = reactive(Phase.QUESTION)
 
     def __init__(self, queue: Queue) -> None:
