@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizcards import __version__
+from quizcards.core.kinds import CARD_KINDS, KINDS
 from quizcards.core.words import plural
 from quizcards.errors import QuizcardsError, TrustError, UsageError
 
@@ -83,8 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser("new", help="append a card template to a deck and open $EDITOR")
     new.add_argument("deckfile", type=Path, metavar="DECKFILE")
-    new.add_argument("--kind", required=True,
-                     choices=["shape", "value", "output", "raises", "code", "choice", "recall"])
+    new.add_argument("--kind", required=True, choices=CARD_KINDS)
     new.add_argument("--no-edit", action="store_true", help="do not open $EDITOR")
 
     export = sub.add_parser("export", help="write an Anki package, a CSV of cards, or the log")
@@ -338,7 +338,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     import subprocess
 
     from quizcards.decks.loader import load_file
-    from quizcards.decks.templates import TEMPLATES, new_deck_text
+    from quizcards.decks.templates import new_deck_text
 
     path: Path = args.deckfile
     if path.suffix not in (".yaml", ".yml"):
@@ -364,7 +364,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if text and not text.endswith("\n"):
         text += "\n"
     line = text.count("\n") + 1
-    text += TEMPLATES[args.kind].format(id=card_id)
+    text += KINDS[args.kind].template.format(id=card_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, "utf-8")

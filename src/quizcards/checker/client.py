@@ -48,6 +48,7 @@ from quizcards.checker.judge import (
 )
 from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
 from quizcards.core.grading import GradeInput, suggest_grade
+from quizcards.core.kinds import kind_of
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
@@ -292,9 +293,6 @@ def gate(deck: Deck, card: CardBase) -> str | None:
     return unmet(deck.requires, versions) or unmet(card.requires, versions)
 
 
-_WANT = {"shape": ["shape"], "value": ["value"], "output": [], "raises": []}
-
-
 class Checker:
     """Grades answers. Holds one warm worker (more for parallel lint) and the truth cache."""
 
@@ -427,7 +425,7 @@ class Checker:
             code = getattr(card, "code", None)
             job = {"mode": "card", "setup": deck.setup, "seed": seed,
                    "code": fill(code, values) if code else code,
-                   "want": _WANT[card.kind]}  # type: ignore[attr-defined]
+                   "want": list(kind_of(card).observe)}
         return self._request(card, job, shipped)
 
     def truth(self, deck: Deck, card: CardBase, *, seed: int = 0,

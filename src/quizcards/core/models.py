@@ -6,18 +6,17 @@ This module is pure: no I/O, no torch, no Textual.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from quizcards.core.kinds import EXECUTABLE_KINDS, OPTION_LETTERS
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80),
     Field(description="Lower-case slug: letters, digits, '-' and '_'."),
 ]
-
-EXECUTABLE_KINDS = frozenset({"shape", "value", "output", "raises", "code"})
-CARD_KINDS = ("shape", "value", "output", "raises", "code", "choice", "recall")
 
 
 class _Strict(BaseModel):
@@ -183,7 +182,8 @@ class ChoiceCard(CardBase):
 
     kind: Literal["choice"] = Field(description="Card kind.")
     options: list[str] = Field(
-        min_length=2, max_length=26, description="The options, shown as a, b, c, ..."
+        min_length=2, max_length=len(OPTION_LETTERS),
+        description="The options, shown as a, b, c, ..."
     )
     correct: list[str] = Field(
         min_length=1, description="Letters of the correct options, e.g. [a, c]."
@@ -202,14 +202,11 @@ Card = Annotated[
     Field(discriminator="kind"),
 ]
 
+# kind -> model, read off the union above (each model's `kind` Literal names its kind); the
+# registry (kinds.py) names the same kinds, in the same order (tests/test_kinds.py)
 KIND_MODELS: dict[str, type[CardBase]] = {
-    "shape": ShapeCard,
-    "value": ValueCard,
-    "output": OutputCard,
-    "raises": RaisesCard,
-    "code": CodeCard,
-    "choice": ChoiceCard,
-    "recall": RecallCard,
+    get_args(model.model_fields["kind"].annotation)[0]: model
+    for model in get_args(get_args(Card)[0])
 }
 
 
