@@ -76,7 +76,7 @@ def test_the_models_and_the_registry_name_the_same_kinds_in_order() -> None:
     for name, model in KIND_MODELS.items():
         runs_code = "code" in model.model_fields or "reference" in model.model_fields
         assert KINDS[name].executes == runs_code, name
-    assert EXECUTABLE_KINDS == {"shape", "value", "output", "raises", "code"}
+    assert {"shape", "value", "output", "raises", "code"} == EXECUTABLE_KINDS
     assert GRADABLE_KINDS == ("shape", "value", "output", "raises", "code", "choice")
 
 

@@ -14,7 +14,6 @@ environment, a private folder as cwd, no current folder or user site on its path
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +50,8 @@ from quizcards.core.kinds import kind_of
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
-from quizcards.core.versions import unmet
 from quizcards.errors import CheckerError
+from quizcards.installed import gate, installed_versions
 
 WARMUP_TIMEOUT = 180.0  # seconds for the worker to import torch (a cold disk can be slow)
 SLACK = 5.0  # seconds past a job's own limit before the worker counts as stuck
@@ -273,24 +271,6 @@ def make_checker(workers: int = 1, *, allow_weak: bool = False, config: Any = No
         options = WorkerOptions(disable=tuple(x for x in disabled.split(",") if x.strip()))
     return Checker(workers, timeout=config.checker.timeout, memory_mb=config.checker.memory_mb,
                    allow_weak=allow_weak or config.checker.allow_weak_sandbox, options=options)
-
-
-@functools.cache
-def installed_versions() -> dict[str, str | None]:
-    """Versions for `requires` gates, read from metadata: no torch import here."""
-    found: dict[str, str | None] = {"python": ".".join(map(str, sys.version_info[:3]))}
-    for package in ("torch", "numpy"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = None
-    return found
-
-
-def gate(deck: Deck, card: CardBase) -> str | None:
-    """Why this card cannot run here (an unmet `requires`), or None."""
-    versions = installed_versions()
-    return unmet(deck.requires, versions) or unmet(card.requires, versions)
 
 
 class Checker:

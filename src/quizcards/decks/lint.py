@@ -80,8 +80,8 @@ class _Run:
 
 
 def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]:
-    from quizcards.checker.client import gate
     from quizcards.checker.trust import is_trusted
+    from quizcards.installed import gate
 
     runs: list[_Run] = []
     for loaded in result.decks:
