@@ -6,9 +6,9 @@
     rollover_hour = 4          # the study day starts at 4 am local time
     new_per_day = 20
     reviews_per_day = 200
-    [checker]
-    timeout = 2.0              # seconds, default for cards that set none
-    memory_mb = 1024
+    [checker]                  # limits for cards that set none (unset: core/limits.py)
+    timeout = 5.0              # seconds of wall time
+    memory_mb = 2048           # MiB
     allow_weak_sandbox = false # run your own decks where Landlock or seccomp is missing
     [decks.torch-dim]          # per-deck limits
     new_per_day = 5
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from quizcards import paths
 from quizcards.core.day import DayRule
 from quizcards.core.fsrs_adapter import FSRSSettings
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_TIMEOUT
 from quizcards.core.queue import DailyLimits
 from quizcards.errors import ConfigError
 from quizcards.files import atomic_write
@@ -37,8 +38,10 @@ class _Strict(BaseModel):
 
 
 class CheckerConfig(_Strict):
-    timeout: float = Field(default=2.0, gt=0, le=60, description="Default wall limit (s).")
-    memory_mb: int = Field(default=1024, ge=64, le=65536, description="Default memory cap.")
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=MAX_TIMEOUT,
+                           description="Wall limit (s) for cards that set none.")
+    memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=64, le=65536,
+                           description="Memory cap (MiB) for cards that set none.")
     allow_weak_sandbox: bool = Field(
         default=False, description="Run code from decks outside the shipped folder even where "
         "the sandbox lacks Landlock or seccomp (an old kernel, macOS).")

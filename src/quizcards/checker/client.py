@@ -47,6 +47,7 @@ from quizcards.checker.judge import (
 from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
 from quizcards.core.grading import GradeInput, suggest_grade
 from quizcards.core.kinds import kind_of
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
@@ -55,8 +56,6 @@ from quizcards.installed import gate, installed_versions
 
 WARMUP_TIMEOUT = 180.0  # seconds for the worker to import torch (a cold disk can be slow)
 SLACK = 5.0  # seconds past a job's own limit before the worker counts as stuck
-DEFAULT_TIMEOUT = 2.0
-DEFAULT_MEMORY_MB = 1024
 TRUTH_CACHE_SIZE = 1024
 _ENV_PASSED = ("LANG", "LC_ALL")
 _BOOT = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
