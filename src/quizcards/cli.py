@@ -344,12 +344,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     if path.suffix not in (".yaml", ".yml"):
         raise UsageError(f"{path}: a deck file ends in .yaml")
     if path.exists():
-        text = path.read_text("utf-8")
-        loaded, problems = load_file(path)
+        loaded, problems = load_file(path)  # first: it reports a file it cannot read as text
         if loaded is None:
             for problem in problems:
                 print(problem, file=sys.stderr)
             raise UsageError(f"{path} does not load; fix it before adding cards")
+        text = path.read_text("utf-8")
         cards_key = re.search(r"^cards:", text, re.MULTILINE)
         if cards_key is None or re.search(r"^[A-Za-z_]", text[cards_key.end():], re.MULTILINE):
             raise UsageError(f"{path}: `cards:` must be the last top-level key to append a card")
@@ -365,9 +365,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         text += "\n"
     line = text.count("\n") + 1
     text += KINDS[args.kind].template.format(id=card_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, "utf-8")
+    except OSError as exc:  # a parent that is a file, a read-only folder
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
     loaded, problems = load_file(tmp, str(path))
     if loaded is None or problems:  # never leave the deck broken
         tmp.unlink()

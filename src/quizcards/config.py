@@ -161,10 +161,17 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
     everything else in the file (comments, tables) as it was. The new text is validated
     before it replaces the file, so a failure leaves the old file untouched."""
     path = path or config_path()
+
+    def not_saved(why: str) -> ConfigError:
+        return ConfigError(f"{path}: not saved ({why}); add these lines yourself: "
+                           + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
+
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         text = ""
+    except (OSError, UnicodeDecodeError) as exc:  # not a file, not readable, not UTF-8
+        raise not_saved(f"cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
     for key, value in values.items():
         line = f"{key} = {_toml_value(value)}"
         # an existing top-level assignment, a one-line or a multi-line array
@@ -182,13 +189,11 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
     try:
         loaded = Config.model_validate(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ConfigError(f"{path}: not saved (this file's layout defeats the rewrite: "
-                          f"{exc}); add these lines yourself: "
-                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items())
-                          ) from None
+        raise not_saved(f"this file's layout defeats the rewrite: {exc}") from None
     if any(getattr(loaded, key) != value for key, value in values.items()):
-        raise ConfigError(f"{path}: not saved (another assignment of the same key would win); "
-                          "add these lines yourself: "
-                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
-    atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one
+        raise not_saved("another assignment of the same key would win")
+    try:
+        atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one
+    except OSError as exc:  # the config folder is a file, or read-only
+        raise not_saved(exc.strerror or str(exc)) from None
     return path

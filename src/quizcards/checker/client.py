@@ -111,9 +111,14 @@ class WorkerClient:
         self._buf = b""
         self.info = {}
         if self._home is None or not os.path.isdir(self._home):
-            self._home = tempfile.mkdtemp(prefix="quizcards-home-",
-                                          dir=os.environ.get("TMPDIR") or None)
-            os.chmod(self._home, 0o755 if self.options.launcher else 0o700)
+            where = os.environ.get("TMPDIR") or None
+            try:
+                self._home = tempfile.mkdtemp(prefix="quizcards-home-", dir=where)
+                os.chmod(self._home, 0o755 if self.options.launcher else 0o700)
+            except OSError as exc:  # e.g. TMPDIR names a missing or read-only folder
+                raise CheckerError(f"the checker worker cannot start: no folder for it in "
+                                   f"{where or tempfile.gettempdir()} ({exc.strerror or exc})"
+                                   ) from None
         env = {k: os.environ[k] for k in _ENV_PASSED if k in os.environ}
         env.update({
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -132,15 +137,19 @@ class WorkerClient:
         # not -I: it would ignore PYTHONHASHSEED; the environment is allow-listed instead,
         # and -s -P keep the user site and the current folder off the path
         command = [sys.executable, "-s", "-P", "-c", _BOOT, json.dumps(_extra_paths())]
-        self._proc = subprocess.Popen(
-            [*self.options.launcher, *command],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # the terminal's Ctrl-C is not for the worker
-            cwd=self._home,
-            env=env,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [*self.options.launcher, *command],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # the terminal's Ctrl-C is not for the worker
+                cwd=self._home,
+                env=env,
+            )
+        except OSError as exc:  # no such launcher, no processes left, ...
+            raise CheckerError(f"the checker worker cannot start: {exc.strerror or exc}"
+                               f"{f' ({exc.filename})' if exc.filename else ''}") from None
 
     @property
     def warm(self) -> bool:
@@ -310,7 +319,11 @@ class Checker:
             client.close()
 
     def __enter__(self) -> Checker:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # `with` calls no __exit__ when __enter__ fails: remove what started
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

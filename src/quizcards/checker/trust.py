@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from quizcards import paths
-from quizcards.errors import TrustError
+from quizcards.errors import ConfigError, TrustError
+from quizcards.files import atomic_write
 
 
 def _store() -> Path:
@@ -31,10 +31,11 @@ def _load() -> dict[str, str]:
 
 def _save(table: dict[str, str]) -> None:
     store = _store()
-    store.parent.mkdir(parents=True, exist_ok=True)
-    tmp = store.with_suffix(".tmp")
-    tmp.write_text(json.dumps(table, indent=2, sort_keys=True), "utf-8")
-    os.replace(tmp, store)  # atomic: a crash never leaves half a file
+    try:  # atomic: a crash never leaves half a file
+        atomic_write(store, json.dumps(table, indent=2, sort_keys=True).encode("utf-8"))
+    except OSError as exc:  # the config folder is a file, or read-only
+        raise ConfigError(f"{store}: cannot save the trusted decks: {exc.strerror or exc}"
+                          ) from None
 
 
 def file_hash(data: bytes) -> str:

@@ -207,9 +207,10 @@ def lint(
             if checker is None:
                 workers = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
                 checker = make_checker(workers=workers, allow_weak=allow_weak)
-                checker.start()
             bar = _Progress(len(runs), progress)
             try:
+                if own:
+                    checker.start()  # in the try: a worker that cannot start closes the rest
                 tasks = [functools.partial(_lint_run, checker, r) for r in runs]
                 for _, problems in checker.map(tasks):
                     bar.step()
