@@ -155,3 +155,18 @@ def test_new_where_the_deck_folder_is_a_file(tmp_path: Path,
                  "--no-edit"]) == 2
     assert "cannot write" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "{afile}/log.csv", "--log"],
+    ["import", "{cards}", "--deck-id", "mine", "--out", "{afile}/mine.yaml"],
+])
+def test_writing_under_a_file_is_a_message(command: list[str], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    afile, cards = tmp_path / "afile", tmp_path / "cards.csv"
+    afile.write_text("a file, not a folder")
+    cards.write_text("front,back\nq,a\n")
+    argv = [a.format(afile=afile, cards=cards) for a in command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"quizcards: {afile}/") and "cannot write" in err, err

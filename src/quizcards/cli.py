@@ -7,10 +7,11 @@ nothing here pulls in torch (only the checker worker process imports it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,6 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     finally:
         gc.enable()
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing a file the user named: one that cannot be written (its folder is a file or
+    read-only) is a message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -366,11 +377,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     line = text.count("\n") + 1
     text += KINDS[args.kind].template.format(id=card_id)
     tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, "utf-8")
-    except OSError as exc:  # a parent that is a file, a read-only folder
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
     loaded, problems = load_file(tmp, str(path))
     if loaded is None or problems:  # never leave the deck broken
         tmp.unlink()
@@ -399,7 +408,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     library = Library.open()
     try:
         if args.log:
-            n = export.write_review_log(library.store, args.file)
+            with _writing(args.file):
+                n = export.write_review_log(library.store, args.file)
             print(f"{args.file}: {plural(n, 'review')} (FSRS optimizer schema)")
             return EXIT_OK
         _require_known("deck", args.deck, {d.deck.id for d in library.decks.decks})
@@ -412,10 +422,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 return checker.check(deck, card, None, shipped=shipped[deck.id]).expected
 
             cards = export.export_cards(decks, truth)
-        if suffix == ".apkg":
-            n = export.write_apkg(cards, args.file)
-        else:
-            n = export.write_cards_csv(cards, args.file)
+        with _writing(args.file):
+            if suffix == ".apkg":
+                n = export.write_apkg(cards, args.file)
+            else:
+                n = export.write_cards_csv(cards, args.file)
         print(f"{args.file}: {plural(n, 'card')} from {plural(len(decks), 'deck')}")
     finally:
         library.close()
@@ -441,7 +452,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     out = args.out or paths.user_decks_dir() / f"{args.deck_id}.yaml"
     deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
                             f"imported from {args.file.name}")
-    importer.write_deck(deck, out, args.force)
+    with _writing(out):
+        importer.write_deck(deck, out, args.force)
     print(f"{out}: {plural(len(notes), 'recall card')} in deck {args.deck_id!r}")
     return EXIT_OK
 
