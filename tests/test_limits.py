@@ -61,10 +61,17 @@ def test_the_defaults_have_one_home() -> None:
         assert f"(default {DEFAULT_MEMORY_MB})" in (fields["memory_mb"].description or "")
 
 
-def test_the_readme_states_the_defaults() -> None:
-    block = (REPO / "README.md").read_text().split("[checker]", 1)[1]
+def test_the_docs_state_the_defaults() -> None:
+    """The docs cannot import the constants: this keeps what they say in step with them."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("[checker]", 1)[1]
     assert float(re.search(r"^timeout = ([\d.]+)", block, re.M)[1]) == DEFAULT_TIMEOUT  # type: ignore[index]
     assert int(re.search(r"^memory_mb = (\d+)", block, re.M)[1]) == DEFAULT_MEMORY_MB  # type: ignore[index]
+    assert f"wall time ({DEFAULT_TIMEOUT:g} s, per card `timeout`)" in readme
+    assert f"memory ({DEFAULT_MEMORY_MB // 1024} GiB, per card `memory_mb`)" in readme
+    authoring = (REPO / "docs" / "authoring.md").read_text()
+    assert (f"`timeout` (seconds, default {DEFAULT_TIMEOUT:g}) and `memory_mb` (default "
+            f"{DEFAULT_MEMORY_MB})") in authoring
 
 
 def test_check_honours_the_config_limits(strict_home: Path,
