@@ -5,6 +5,8 @@ traceback."""
 from __future__ import annotations
 
 import ast
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,7 +100,7 @@ def test_export_without_a_worker_is_a_message(no_worker: Path, tmp_path: Path,
 def test_the_line_review_without_a_worker_is_a_message(
         no_worker: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("builtins.input", lambda prompt="": "(2, 3)")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("(2, 3)\n"))  # what input() reads
     assert main(["review", "--plain", "--deck", "one"]) == 1
     _says_the_checker_failed(capsys)
 

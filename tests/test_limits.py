@@ -4,9 +4,10 @@ config.toml take effect on every path that runs code (check, lint, the line revi
 
 from __future__ import annotations
 
-import builtins
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,15 +93,8 @@ def test_lint_honours_the_config_limits(strict_home: Path,
 def test_the_line_review_honours_the_config_limits(
         strict_home: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["1"])  # the sleeper's answer; then EOF ends the review at the grade
-
-    def ask(prompt: str = "") -> str:
-        try:
-            return next(answers)
-        except StopIteration:
-            raise EOFError from None
-
-    monkeypatch.setattr(builtins, "input", ask)
+    # the sleeper's answer; then EOF ends the review at the grade (input() reads sys.stdin)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n"))
     assert main(["review", "--plain", "--deck", "limits"]) == 0
     out = capsys.readouterr().out
     assert "[timeout]" in out and "0.5 s" in out, out
