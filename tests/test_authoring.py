@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from quizcards.core.models import CARD_KINDS
+from quizcards.core.kinds import CARD_KINDS
 from quizcards.decks.loader import load_file
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from quizcards.core.models import CARD_KINDS, EXECUTABLE_KINDS
+from quizcards.core.kinds import CARD_KINDS, EXECUTABLE_KINDS
 from quizcards.decks.lint import lint
 from quizcards.decks.loader import load_paths
 

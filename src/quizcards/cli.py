@@ -7,14 +7,16 @@ nothing here pulls in torch (only the checker worker process imports it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizcards import __version__
+from quizcards.core.kinds import CARD_KINDS, KINDS
 from quizcards.core.words import plural
 from quizcards.errors import QuizcardsError, TrustError, UsageError
 
@@ -83,8 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser("new", help="append a card template to a deck and open $EDITOR")
     new.add_argument("deckfile", type=Path, metavar="DECKFILE")
-    new.add_argument("--kind", required=True,
-                     choices=["shape", "value", "output", "raises", "code", "choice", "recall"])
+    new.add_argument("--kind", required=True, choices=CARD_KINDS)
     new.add_argument("--no-edit", action="store_true", help="do not open $EDITOR")
 
     export = sub.add_parser("export", help="write an Anki package, a CSV of cards, or the log")
@@ -151,6 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     finally:
         gc.enable()
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing a file the user named: one that cannot be written (its folder is a file or
+    read-only) is a message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -338,19 +349,19 @@ def cmd_new(args: argparse.Namespace) -> int:
     import subprocess
 
     from quizcards.decks.loader import load_file
-    from quizcards.decks.templates import TEMPLATES, new_deck_text
+    from quizcards.decks.templates import new_deck_text
     from quizcards.files import replacing
 
     path: Path = args.deckfile
     if path.suffix not in (".yaml", ".yml"):
         raise UsageError(f"{path}: a deck file ends in .yaml")
     if path.exists():
-        text = path.read_text("utf-8")
-        loaded, problems = load_file(path)
+        loaded, problems = load_file(path)  # first: it reports a file it cannot read as text
         if loaded is None:
             for problem in problems:
                 print(problem, file=sys.stderr)
             raise UsageError(f"{path} does not load; fix it before adding cards")
+        text = path.read_text("utf-8")
         cards_key = re.search(r"^cards:", text, re.MULTILINE)
         if cards_key is None or re.search(r"^[A-Za-z_]", text[cards_key.end():], re.MULTILINE):
             raise UsageError(f"{path}: `cards:` must be the last top-level key to append a card")
@@ -365,8 +376,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     if text and not text.endswith("\n"):
         text += "\n"
     line = text.count("\n") + 1
-    text += TEMPLATES[args.kind].format(id=card_id)
-    with replacing(path) as tmp:
+    text += KINDS[args.kind].template.format(id=card_id)
+    with _writing(path), replacing(path) as tmp:
         tmp.write_text(text, "utf-8")
         loaded, problems = load_file(tmp, str(path))
         if loaded is None or problems:  # never leave the deck broken
@@ -394,7 +405,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     library = Library.open()
     try:
         if args.log:
-            n = export.write_review_log(library.store, args.file)
+            with _writing(args.file):
+                n = export.write_review_log(library.store, args.file)
             print(f"{args.file}: {plural(n, 'review')} (FSRS optimizer schema)")
             return EXIT_OK
         _require_known("deck", args.deck, {d.deck.id for d in library.decks.decks})
@@ -407,10 +419,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 return checker.check(deck, card, None, shipped=shipped[deck.id]).expected
 
             cards = export.export_cards(decks, truth)
-        if suffix == ".apkg":
-            n = export.write_apkg(cards, args.file)
-        else:
-            n = export.write_cards_csv(cards, args.file)
+        with _writing(args.file):
+            if suffix == ".apkg":
+                n = export.write_apkg(cards, args.file)
+            else:
+                n = export.write_cards_csv(cards, args.file)
         print(f"{args.file}: {plural(n, 'card')} from {plural(len(decks), 'deck')}")
     finally:
         library.close()
@@ -436,7 +449,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     out = args.out or paths.user_decks_dir() / f"{args.deck_id}.yaml"
     deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
                             f"imported from {args.file.name}")
-    importer.write_deck(deck, out, args.force)
+    with _writing(out):
+        importer.write_deck(deck, out, args.force)
     print(f"{out}: {plural(len(notes), 'recall card')} in deck {args.deck_id!r}")
     return EXIT_OK
 

@@ -6,9 +6,9 @@
     rollover_hour = 4          # the study day starts at 4 am local time
     new_per_day = 20
     reviews_per_day = 200
-    [checker]
-    timeout = 2.0              # seconds, default for cards that set none
-    memory_mb = 1024
+    [checker]                  # limits for cards that set none (unset: core/limits.py)
+    timeout = 5.0              # seconds of wall time
+    memory_mb = 2048           # MiB
     allow_weak_sandbox = false # run your own decks where Landlock or seccomp is missing
     [decks.torch-dim]          # per-deck limits
     new_per_day = 5
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from quizcards import paths
 from quizcards.core.day import DayRule
 from quizcards.core.fsrs_adapter import FSRSSettings
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_TIMEOUT
 from quizcards.core.queue import DailyLimits
 from quizcards.errors import ConfigError
 from quizcards.files import atomic_write
@@ -37,8 +38,10 @@ class _Strict(BaseModel):
 
 
 class CheckerConfig(_Strict):
-    timeout: float = Field(default=2.0, gt=0, le=60, description="Default wall limit (s).")
-    memory_mb: int = Field(default=1024, ge=64, le=65536, description="Default memory cap.")
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=MAX_TIMEOUT,
+                           description="Wall limit (s) for cards that set none.")
+    memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=64, le=65536,
+                           description="Memory cap (MiB) for cards that set none.")
     allow_weak_sandbox: bool = Field(
         default=False, description="Run code from decks outside the shipped folder even where "
         "the sandbox lacks Landlock or seccomp (an old kernel, macOS).")
@@ -158,10 +161,17 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
     everything else in the file (comments, tables) as it was. The new text is validated
     before it replaces the file, so a failure leaves the old file untouched."""
     path = path or config_path()
+
+    def not_saved(why: str) -> ConfigError:
+        return ConfigError(f"{path}: not saved ({why}); add these lines yourself: "
+                           + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
+
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         text = ""
+    except (OSError, UnicodeDecodeError) as exc:  # not a file, not readable, not UTF-8
+        raise not_saved(f"cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
     for key, value in values.items():
         line = f"{key} = {_toml_value(value)}"
         # an existing top-level assignment, a one-line or a multi-line array
@@ -179,13 +189,11 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
     try:
         loaded = Config.model_validate(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ConfigError(f"{path}: not saved (this file's layout defeats the rewrite: "
-                          f"{exc}); add these lines yourself: "
-                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items())
-                          ) from None
+        raise not_saved(f"this file's layout defeats the rewrite: {exc}") from None
     if any(getattr(loaded, key) != value for key, value in values.items()):
-        raise ConfigError(f"{path}: not saved (another assignment of the same key would win); "
-                          "add these lines yourself: "
-                          + "; ".join(f"{k} = {_toml_value(v)}" for k, v in values.items()))
-    atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one
+        raise not_saved("another assignment of the same key would win")
+    try:
+        atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one
+    except OSError as exc:  # the config folder is a file, or read-only
+        raise not_saved(exc.strerror or str(exc)) from None
     return path

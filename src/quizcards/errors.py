@@ -11,12 +11,8 @@ class UsageError(QuizcardsError):
     """Bad command-line use: unknown card, missing file (exit code 2)."""
 
 
-class DeckLoadError(QuizcardsError):
-    """A deck file could not be loaded; `problems` holds the positioned messages."""
-
-    def __init__(self, problems: list[object]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class ImportFailed(UsageError):
+    """A file cannot be imported as a deck (`quizcards import`); nothing was written."""
 
 
 class TrustError(QuizcardsError):
@@ -24,7 +20,8 @@ class TrustError(QuizcardsError):
 
 
 class CheckerError(QuizcardsError):
-    """The checker cannot run at all (its worker does not start)."""
+    """The checker cannot run at all: its worker does not start (no torch, no folder for it,
+    no process), or it died and could not be restarted."""
 
 
 class StoreError(QuizcardsError):
@@ -32,7 +29,12 @@ class StoreError(QuizcardsError):
 
 
 class ConfigError(QuizcardsError):
-    """The config file is invalid."""
+    """The config folder's files cannot be used: config.toml is invalid or unreadable, or a
+    setting (a trusted deck, fitted parameters) cannot be saved there."""
+
+
+class OptimizerMissing(QuizcardsError):
+    """`quizcards optimize` needs the FSRS optimizer, an optional extra that does not load."""
 
 
 class ReadOnlyProfile(StoreError):

@@ -176,8 +176,8 @@ class Library:
 
     def exam_plan_cards(self) -> list[ExamCard]:
         """Every card an exam may ask here: gradable kinds whose version gates are met."""
-        from quizcards.checker.client import gate
         from quizcards.core.exam import ExamCard
+        from quizcards.installed import gate
 
         return [
             ExamCard(d.deck.id, c.id, c.kind, frozenset(d.deck.tags) | frozenset(c.tags))  # type: ignore[attr-defined]

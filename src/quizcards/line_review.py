@@ -8,9 +8,11 @@ import time
 from collections.abc import Callable
 
 from quizcards.checker.client import Checker, make_checker
+from quizcards.core.kinds import OPTION_LETTERS, kind_of
 from quizcards.core.markdown import to_plain
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard
+from quizcards.core.models import CardBase, ChoiceCard, CodeCard
 from quizcards.core.params import fill
+from quizcards.core.schedule import LEECH_LAPSES
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
@@ -45,7 +47,7 @@ def _read_block(ask: Callable[[str], str]) -> str | None:
 def show_card(card: CardBase, values: dict[str, object], out: Callable[[str], None]) -> None:
     out(to_plain(fill(card.prompt, values)))
     if isinstance(card, ChoiceCard):
-        for letter, option in zip("abcdefghijklmnopqrstuvwxyz", card.options, strict=False):
+        for letter, option in zip(OPTION_LETTERS, card.options, strict=False):
             out(f"  {letter}) {to_plain(fill(option, values))}")
     if isinstance(card, CodeCard) and card.starter:
         out("starter:\n" + card.starter.rstrip())
@@ -104,7 +106,7 @@ def answer(reviews: ReviewService, shown: ShownCard, ask: Callable[[str], str],
     """Read commands and answers for the card shown until one moves the session on.
     False: the user quit (or the input ended)."""
     while True:
-        multi = isinstance(shown.card, OutputCard | CodeCard)
+        multi = kind_of(shown.card).multiline
         text = _read_block(ask) if multi else _read("> ", ask)
         if text is None or text.strip() == ":q":
             return False
@@ -143,7 +145,8 @@ def answer(reviews: ReviewService, shown: ShownCard, ask: Callable[[str], str],
             out(f"  not recorded: {exc}")
             return True
         if graded.became_leech:
-            out("  this card is now a leech (8 lapses): suspended; rewrite or study it")
+            out(f"  this card is now a leech ({LEECH_LAPSES} lapses): suspended; rewrite or "
+                "study it")
         return True
 
 

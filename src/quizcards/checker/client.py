@@ -14,7 +14,6 @@ environment, a private folder as cwd, no current folder or user site on its path
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +46,16 @@ from quizcards.checker.judge import (
 )
 from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
 from quizcards.core.grading import GradeInput, reveals, suggest_grade
+from quizcards.core.kinds import kind_of
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
-from quizcards.core.versions import unmet
 from quizcards.errors import CheckerError
+from quizcards.installed import gate, installed_versions
 
 WARMUP_TIMEOUT = 180.0  # seconds for the worker to import torch (a cold disk can be slow)
 SLACK = 5.0  # seconds past a job's own limit before the worker counts as stuck
-DEFAULT_TIMEOUT = 2.0
-DEFAULT_MEMORY_MB = 1024
 TRUTH_CACHE_SIZE = 1024
 _ENV_PASSED = ("LANG", "LC_ALL")
 _BOOT = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
@@ -113,9 +111,14 @@ class WorkerClient:
         self._buf = b""
         self.info = {}
         if self._home is None or not os.path.isdir(self._home):
-            self._home = tempfile.mkdtemp(prefix="quizcards-home-",
-                                          dir=os.environ.get("TMPDIR") or None)
-            os.chmod(self._home, 0o755 if self.options.launcher else 0o700)
+            where = os.environ.get("TMPDIR") or None
+            try:
+                self._home = tempfile.mkdtemp(prefix="quizcards-home-", dir=where)
+                os.chmod(self._home, 0o755 if self.options.launcher else 0o700)
+            except OSError as exc:  # e.g. TMPDIR names a missing or read-only folder
+                raise CheckerError(f"the checker worker cannot start: no folder for it in "
+                                   f"{where or tempfile.gettempdir()} ({exc.strerror or exc})"
+                                   ) from None
         env = {k: os.environ[k] for k in _ENV_PASSED if k in os.environ}
         env.update({
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -134,15 +137,19 @@ class WorkerClient:
         # not -I: it would ignore PYTHONHASHSEED; the environment is allow-listed instead,
         # and -s -P keep the user site and the current folder off the path
         command = [sys.executable, "-s", "-P", "-c", _BOOT, json.dumps(_extra_paths())]
-        self._proc = subprocess.Popen(
-            [*self.options.launcher, *command],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # the terminal's Ctrl-C is not for the worker
-            cwd=self._home,
-            env=env,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [*self.options.launcher, *command],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # the terminal's Ctrl-C is not for the worker
+                cwd=self._home,
+                env=env,
+            )
+        except OSError as exc:  # no such launcher, no processes left, ...
+            raise CheckerError(f"the checker worker cannot start: {exc.strerror or exc}"
+                               f"{f' ({exc.filename})' if exc.filename else ''}") from None
 
     @property
     def warm(self) -> bool:
@@ -274,27 +281,6 @@ def make_checker(workers: int = 1, *, allow_weak: bool = False, config: Any = No
                    allow_weak=allow_weak or config.checker.allow_weak_sandbox, options=options)
 
 
-@functools.cache
-def installed_versions() -> dict[str, str | None]:
-    """Versions for `requires` gates, read from metadata: no torch import here."""
-    found: dict[str, str | None] = {"python": ".".join(map(str, sys.version_info[:3]))}
-    for package in ("torch", "numpy"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = None
-    return found
-
-
-def gate(deck: Deck, card: CardBase) -> str | None:
-    """Why this card cannot run here (an unmet `requires`), or None."""
-    versions = installed_versions()
-    return unmet(deck.requires, versions) or unmet(card.requires, versions)
-
-
-_WANT = {"shape": ["shape"], "value": ["value"], "output": [], "raises": []}
-
-
 class Checker:
     """Grades answers. Holds one warm worker (more for parallel lint) and the truth cache."""
 
@@ -333,7 +319,11 @@ class Checker:
             client.close()
 
     def __enter__(self) -> Checker:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # `with` calls no __exit__ when __enter__ fails: remove what started
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -427,7 +417,7 @@ class Checker:
             code = getattr(card, "code", None)
             job = {"mode": "card", "setup": deck.setup, "seed": seed,
                    "code": fill(code, values) if code else code,
-                   "want": _WANT[card.kind]}  # type: ignore[attr-defined]
+                   "want": list(kind_of(card).observe)}
         return self._request(card, job, shipped)
 
     def truth(self, deck: Deck, card: CardBase, *, seed: int = 0,

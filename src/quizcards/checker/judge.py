@@ -16,6 +16,7 @@ from typing import Any
 from quizcards.checker.checks import Program
 from quizcards.checker.policy import opt_in_message
 from quizcards.checker.protocol import (
+    MAX_STDOUT,
     ExcInfo,
     NamedValue,
     Observation,
@@ -25,7 +26,6 @@ from quizcards.checker.protocol import (
     decode_observation,
 )
 from quizcards.checker.reader import (
-    LETTERS,
     MalformedAnswer,
     format_shape,
     normalize_output,
@@ -45,6 +45,7 @@ from quizcards.checker.rules import (
     render,
     show,
 )
+from quizcards.core.kinds import OPTION_LETTERS
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, RaisesCard, RecallCard
 from quizcards.core.verdict import Verdict
 
@@ -122,7 +123,7 @@ def _run_failed(kind: str, run: Run, whose: str = "the card's code") -> Verdict 
     obs = run.observation
     if obs.stdout_cut:
         return _verdict(kind, run, status="crashed",
-                        diagnosis=f"{whose} printed more than 1024 KiB")
+                        diagnosis=f"{whose} printed more than {MAX_STDOUT // 1024} KiB")
     return None
 
 
@@ -321,10 +322,10 @@ def judge_choice(card: ChoiceCard, answer: str) -> Verdict:
     missed, wrong = sorted(want - got), sorted(got - want)
     parts = []
     if missed:
-        parts.append("missed " + ", ".join(f"{m}) {card.options[LETTERS.index(m)]}"
+        parts.append("missed " + ", ".join(f"{m}) {card.options[OPTION_LETTERS.index(m)]}"
                                            for m in missed))
     if wrong:
-        parts.append("not " + ", ".join(f"{w}) {card.options[LETTERS.index(w)]}"
+        parts.append("not " + ", ".join(f"{w}) {card.options[OPTION_LETTERS.index(w)]}"
                                         for w in wrong))
     near = len(want) > 1 and len(missed) + len(wrong) == 1
     return Verdict("choice", expected=expected, got=", ".join(sorted(got)),

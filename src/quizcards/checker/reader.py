@@ -26,6 +26,7 @@ from quizcards.checker.protocol import (
     TensorValue,
     TypeValue,
 )
+from quizcards.core.kinds import OPTION_LETTERS
 
 MAX_ANSWER = 20_000  # characters of a typed answer
 MAX_NODES = 50_000
@@ -462,12 +463,9 @@ def format_shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
 def parse_letters(text: str, n_options: int) -> frozenset[str]:
     """`a,c`, `A C`, `ac`, `[a, c]`, `a and c` -> {'a', 'c'}; letters must name options."""
-    valid = LETTERS[:n_options]
+    valid = OPTION_LETTERS[:n_options]
     s = re.sub(r"[\[\]\(\)\"']", " ", text.strip().lower())
     tokens = [t for t in re.split(r"[\s,;/+&]+|\band\b", s) if t]
     letters: set[str] = set()

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from quizcards import paths
-from quizcards.errors import TrustError
+from quizcards.errors import ConfigError, TrustError
 from quizcards.files import atomic_write
 
 
@@ -30,7 +30,12 @@ def _load() -> dict[str, str]:
 
 
 def _save(table: dict[str, str]) -> None:
-    atomic_write(_store(), json.dumps(table, indent=2, sort_keys=True).encode("utf-8"))
+    store = _store()
+    try:  # atomic: a crash never leaves half a file
+        atomic_write(store, json.dumps(table, indent=2, sort_keys=True).encode("utf-8"))
+    except OSError as exc:  # the config folder is a file, or read-only
+        raise ConfigError(f"{store}: cannot save the trusted decks: {exc.strerror or exc}"
+                          ) from None
 
 
 def file_hash(data: bytes) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizcards.checker.protocol import MAX_REPLY_BYTES
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 GRACE = 0.25  # seconds past the card's timeout before the check is killed
 SETUP_TIMEOUT = 20.0  # seconds for a spare to report its confinement
@@ -137,7 +138,7 @@ class Worker:
 
     # -- running -----------------------------------------------------------------------------
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        timeout = float(request.get("timeout") or 2.0)
+        timeout = float(request.get("timeout") or DEFAULT_TIMEOUT)
         spare = self.spare or self._fork()
         self.spare = None
         self.pending.append(spare)
@@ -459,8 +460,8 @@ def _check(plan: Any, uid: int | None, job_r: int, result_w: int, workdir: str,
         job = _read_job(job_r)
         if job is None:  # the worker is gone or shutting down
             os._exit(0)
-        limits.job_limits(float(job.get("timeout") or 2.0), int(job.get("memory_mb") or 1024),
-                          vm_base)
+        limits.job_limits(float(job.get("timeout") or DEFAULT_TIMEOUT),
+                          int(job.get("memory_mb") or DEFAULT_MEMORY_MB), vm_base)
         from quizcards.checker.protocol import dumps
         from quizcards.checker.run import run
 

@@ -12,9 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from quizcards.core.kinds import KINDS
 from quizcards.core.markdown import escape_text, fenced, protect
-
-GRADABLE = ("shape", "value", "output", "raises", "code", "choice")
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def select(cards: Iterable[ExamCard], selection: Selection, seed: int) -> list[E
     """A mixed set: cards matching the decks and tags, shuffled by seed, `count` of them."""
     pool = [
         c for c in cards
-        if c.kind in GRADABLE
+        if KINDS[c.kind].gradable
         and (not selection.decks or c.deck_id in selection.decks)
         and (not selection.tags or set(selection.tags) & c.tags)
     ]

@@ -1,6 +1,7 @@
 """The grading policy: from a checker verdict and the answer time to a suggested SM-2 grade.
 
-All thresholds live here. The learner confirms or overrides the suggestion with 0-5.
+All thresholds live here, but for each kind's quick time, which the kinds registry holds.
+The learner confirms or overrides the suggestion with 0-5.
 - revealed without an answer -> 0
 - wrong -> 1, or 2 for a near miss (right dims in the wrong order, a value just outside
   tolerance, a base class of the exception raised)
@@ -15,16 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# seconds within which a right answer counts as quick, by card kind
-QUICK_SECONDS: dict[str, float] = {
-    "shape": 12.0,
-    "value": 20.0,
-    "raises": 12.0,
-    "choice": 12.0,
-    "output": 30.0,
-    "recall": 15.0,
-    "code": 120.0,
-}
+from quizcards.core.kinds import KINDS
+
 SLOW_FACTOR = 2.5  # right but slower than quick x this -> 3 instead of 4
 
 
@@ -56,7 +49,7 @@ def suggest_grade(g: GradeInput) -> int:
         return next(grade for least, grade in RECALL_HINTS if g.coverage >= least)
     if not g.correct:
         return 2 if g.near_miss else 1
-    quick = QUICK_SECONDS.get(g.kind, 15.0)
+    quick = KINDS[g.kind].quick_seconds
     if g.seconds is None or g.seconds <= quick:
         return 5
     if g.seconds <= quick * SLOW_FACTOR:

@@ -6,18 +6,25 @@ This module is pure: no I/O, no torch, no Textual.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from quizcards.core.kinds import EXECUTABLE_KINDS, OPTION_LETTERS
+from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_TIMEOUT
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80),
     Field(description="Lower-case slug: letters, digits, '-' and '_'."),
 ]
-
-EXECUTABLE_KINDS = frozenset({"shape", "value", "output", "raises", "code"})
-CARD_KINDS = ("shape", "value", "output", "raises", "code", "choice", "recall")
+# a card's own limits, for the kinds that run code (unset: the config's, whose defaults are
+# in limits.py)
+Timeout = Annotated[float | None, Field(
+    gt=0, le=MAX_TIMEOUT,
+    description=f"Wall-clock limit in seconds (default {DEFAULT_TIMEOUT:g}).")]
+MemoryMB = Annotated[int | None, Field(
+    gt=0, le=16384, description=f"Memory cap in MiB (default {DEFAULT_MEMORY_MB}).")]
 
 
 class _Strict(BaseModel):
@@ -65,12 +72,8 @@ class _Runs(CardBase):
     code: str = Field(
         min_length=1, description="Python run after the deck's setup (under a fixed seed)."
     )
-    timeout: float | None = Field(
-        default=None, gt=0, le=60, description="Wall-clock limit in seconds (default 2)."
-    )
-    memory_mb: int | None = Field(
-        default=None, gt=0, le=16384, description="Memory cap in MiB (default 1024)."
-    )
+    timeout: Timeout = None
+    memory_mb: MemoryMB = None
 
 
 class ShapeCard(_Runs):
@@ -170,12 +173,8 @@ class CodeCard(CardBase):
     atol: float | None = Field(
         default=None, ge=0, description="Absolute tolerance when comparing with the reference "
         "(default 1e-6).")
-    timeout: float | None = Field(
-        default=None, gt=0, le=60, description="Wall-clock limit in seconds (default 2)."
-    )
-    memory_mb: int | None = Field(
-        default=None, gt=0, le=16384, description="Memory cap in MiB (default 1024)."
-    )
+    timeout: Timeout = None
+    memory_mb: MemoryMB = None
 
 
 class ChoiceCard(CardBase):
@@ -183,7 +182,8 @@ class ChoiceCard(CardBase):
 
     kind: Literal["choice"] = Field(description="Card kind.")
     options: list[str] = Field(
-        min_length=2, max_length=26, description="The options, shown as a, b, c, ..."
+        min_length=2, max_length=len(OPTION_LETTERS),
+        description="The options, shown as a, b, c, ..."
     )
     correct: list[str] = Field(
         min_length=1, description="Letters of the correct options, e.g. [a, c]."
@@ -202,14 +202,11 @@ Card = Annotated[
     Field(discriminator="kind"),
 ]
 
+# kind -> model, read off the union above (each model's `kind` Literal names its kind); the
+# registry (kinds.py) names the same kinds, in the same order (tests/test_kinds.py)
 KIND_MODELS: dict[str, type[CardBase]] = {
-    "shape": ShapeCard,
-    "value": ValueCard,
-    "output": OutputCard,
-    "raises": RaisesCard,
-    "code": CodeCard,
-    "choice": ChoiceCard,
-    "recall": RecallCard,
+    get_args(model.model_fields["kind"].annotation)[0]: model
+    for model in get_args(get_args(Card)[0])
 }
 
 

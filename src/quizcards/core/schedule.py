@@ -11,7 +11,7 @@ from quizcards.core import fsrs_adapter, sm2
 from quizcards.core.day import DayRule
 
 SchedulerName = Literal["sm2", "fsrs"]
-LEECH_LAPSES = 8
+LEECH_LAPSES = 8  # lapses that make a card a leech; every text saying so formats this
 
 
 class State(Protocol):

@@ -23,8 +23,8 @@ Choices where the text leaves room (each tested in tests/test_sm2.py):
    day rolls over is dropped: the card is due again by its interval anyway.
 5. The EF update uses q as graded for the scheduled review (q >= 3 only, see 1); grade 3
    passes (interval grows) but also asks for a same-session repeat.
-6. A lapse is a failure (q < 3) of a card that had been reviewed before; 8 lapses make a
-   leech (flagged and suspended by the store).
+6. A lapse is a failure (q < 3) of a card that had been reviewed before; LEECH_LAPSES of
+   them (schedule.py) make a leech (flagged and suspended by the store).
 7. The study day of an answer is the day its session started in (see day.py): a repeat
    answered after the rollover hour in the same session is still a same-session repeat.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Protocol
 
 KNOWN_PACKAGES = ("python", "torch", "numpy")
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+)*)\s*$")
@@ -56,3 +57,16 @@ def unmet(requires: Mapping[str, str] | None, installed: Mapping[str, str | None
         if not satisfies(have, spec):
             return f"needs {package} {spec}, have {have}"
     return None
+
+
+class Gated(Protocol):
+    """A deck or a card: anything with a `requires` gate."""
+
+    @property
+    def requires(self) -> Mapping[str, str] | None: ...
+
+
+def gate_reason(deck: Gated, card: Gated, installed: Mapping[str, str | None]) -> str | None:
+    """Why a card cannot run where `installed` holds: its deck's unmet gate, else its own;
+    None when both are met."""
+    return unmet(deck.requires, installed) or unmet(card.requires, installed)

@@ -80,8 +80,8 @@ class _Run:
 
 
 def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]:
-    from quizcards.checker.client import gate
     from quizcards.checker.trust import is_trusted
+    from quizcards.installed import gate
 
     runs: list[_Run] = []
     for loaded in result.decks:
@@ -207,9 +207,10 @@ def lint(
             if checker is None:
                 workers = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
                 checker = make_checker(workers=workers, allow_weak=allow_weak)
-                checker.start()
             bar = _Progress(len(runs), progress)
             try:
+                if own:
+                    checker.start()  # in the try: a worker that cannot start closes the rest
                 tasks = [functools.partial(_lint_run, checker, r) for r in runs]
                 for _, problems in checker.map(tasks):
                     bar.step()

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from quizcards.core.kinds import CARD_KINDS, OPTION_LETTERS
 from quizcards.core.models import (
-    CARD_KINDS,
     KIND_MODELS,
     CardBase,
     ChoiceCard,
@@ -450,7 +450,7 @@ class _FileLoader:
                             name)
         self.check_requires(card.requires, (*path, "requires"), name)
         if isinstance(card, ChoiceCard):
-            letters = "abcdefghijklmnopqrstuvwxyz"[: len(card.options)]
+            letters = OPTION_LETTERS[: len(card.options)]
             for i, letter in enumerate(card.correct):
                 if letter.lower() not in letters or len(letter) != 1:
                     self.report(self.pos.at((*path, "correct", i)),

@@ -36,11 +36,11 @@ def watch(paths: list[Path], *, execute: bool = True, max_combos: int = 8,
     from quizcards.checker.client import make_checker
 
     checker = make_checker(allow_weak=allow_weak) if execute else None
-    if checker is not None:
-        checker.start()
     seen: dict[Path, tuple[float, int]] | None = None
     runs = 0
     try:
+        if checker is not None:
+            checker.start()  # in the try: a worker that cannot start closes the rest
         while rounds is None or runs < rounds:
             now = _stamp(paths)
             if now != seen:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quizcards.core.fsrs_adapter import rating_for
+from quizcards.core.kinds import OPTION_LETTERS
 from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.decks.loader import LoadedDeck
 from quizcards.files import atomic_write, replacing
 from quizcards.store.db import Store
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MODEL_TYPED = 1_607_392_319  # fixed ids: re-importing updates notes instead of duplicating
 MODEL_BASIC = 1_607_392_320
 
@@ -49,10 +49,10 @@ def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard
             front = fill(card.prompt, values).strip()
             typed = False
             if isinstance(card, ChoiceCard):
-                front += "\n\n" + "\n".join(f"{LETTERS[i]}) {o}" for i, o in
+                front += "\n\n" + "\n".join(f"{OPTION_LETTERS[i]}) {o}" for i, o in
                                             enumerate(card.options))
                 back = ", ".join(sorted(c.lower() for c in card.correct)) + "\n" + "\n".join(
-                    f"{c.lower()}) {card.options[LETTERS.index(c.lower())]}"
+                    f"{c.lower()}) {card.options[OPTION_LETTERS.index(c.lower())]}"
                     for c in sorted(card.correct))
             elif isinstance(card, RecallCard):
                 back = card.answer

@@ -16,12 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from quizcards.errors import UsageError
+from quizcards.errors import ImportFailed, UsageError
 from quizcards.files import replacing
-
-
-class ImportError_(UsageError):
-    """The input cannot be imported; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ def read_csv(path: Path) -> list[Note]:
     try:
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportError_(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ImportFailed(f"{path}: not UTF-8 text (byte {exc.start})") from None
     first = text.split("\n", 1)[0]
     delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in first else ","
     notes: list[Note] = []
@@ -51,18 +47,18 @@ def read_csv(path: Path) -> list[Note]:
             if line == 1 and row[0].strip().lower() in ("front", "question"):
                 continue
             if len(row) < 2 or len(row) > 3:
-                raise ImportError_(f"{path}:{line}: expected 2 or 3 columns (front, back, tags),"
+                raise ImportFailed(f"{path}:{line}: expected 2 or 3 columns (front, back, tags),"
                                    f" found {len(row)}")
             front, back = _protect_braces(row[0].strip()), row[1].strip()
             if not front or not back:
-                raise ImportError_(f"{path}:{line}: the {'front' if not front else 'back'} is "
+                raise ImportFailed(f"{path}:{line}: the {'front' if not front else 'back'} is "
                                    "empty")
             tags = tuple(t for t in re.split(r"[\s,]+", row[2]) if t) if len(row) == 3 else ()
             notes.append(Note(front, back, tags, f"{path}:{line}"))
     except csv.Error as exc:
-        raise ImportError_(f"{path}:{reader.line_num}: {exc}") from None
+        raise ImportFailed(f"{path}:{reader.line_num}: {exc}") from None
     if not notes:
-        raise ImportError_(f"{path}: no rows to import")
+        raise ImportFailed(f"{path}: no rows to import")
     return notes
 
 
@@ -94,12 +90,12 @@ def read_apkg(path: Path) -> list[Note]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ImportError_(f"{path}: not an Anki package (not a zip file: {exc})") from None
+        raise ImportFailed(f"{path}: not an Anki package (not a zip file: {exc})") from None
     with archive:
         names = set(archive.namelist())
         name = next((n for n in ("collection.anki21", "collection.anki2") if n in names), None)
         if name is None:
-            raise ImportError_(f"{path}: not an Anki package (no collection.anki2 inside; "
+            raise ImportFailed(f"{path}: not an Anki package (no collection.anki2 inside; "
                                "files: " + ", ".join(sorted(names)[:5]) + ")")
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(archive.extract(name, tmp))
@@ -108,7 +104,7 @@ def read_apkg(path: Path) -> list[Note]:
                 rows = conn.execute("SELECT id, flds, tags FROM notes ORDER BY id").fetchall()
                 conn.close()
             except sqlite3.DatabaseError as exc:
-                raise ImportError_(f"{path}: {name} is not a readable collection ({exc})") from None
+                raise ImportFailed(f"{path}: {name} is not a readable collection ({exc})") from None
     notes = []
     for note_id, flds, tags in rows:
         fields = flds.split("\x1f")
@@ -118,7 +114,7 @@ def read_apkg(path: Path) -> list[Note]:
         if front and back:
             notes.append(Note(front, back, tuple(tags.split()), f"{path}: note {note_id}"))
     if not notes:
-        raise ImportError_(f"{path}: no notes with a front and a back")
+        raise ImportFailed(f"{path}: no notes with a front and a back")
     return notes
 
 
@@ -173,5 +169,5 @@ def write_deck(deck: dict[str, object], out: Path, force: bool) -> None:
         tmp.write_text(text, "utf-8")
         loaded, problems = load_file(tmp, str(out))
         if loaded is None or problems:
-            raise ImportError_("the imported deck does not pass lint:\n" +
+            raise ImportFailed("the imported deck does not pass lint:\n" +
                                "\n".join(str(p) for p in problems))

@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from quizcards.errors import QuizcardsError
+from quizcards.errors import OptimizerMissing, QuizcardsError
 from quizcards.scheduling.history import Review
 
 MIN_REVIEWS = 512  # fsrs.optimizer.mini_batch_size: fewer and it returns the defaults
 MAX_SEQ = 64  # fsrs.optimizer.max_seq_len: only each card's first 64 answers are fitted on
 RETENTION_MIN_LOGS = 512  # compute_optimal_retention refuses fewer
-
-
-class OptimizerMissing(QuizcardsError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, LoadingIndicator, Static
 from textual.worker import Worker
 
 from quizcards.core.queue import Queue
+from quizcards.core.schedule import LEECH_LAPSES
 from quizcards.core.session import Session
 from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
@@ -284,7 +285,8 @@ class ReviewScreen(AppScreen):
             return
         if graded.became_leech:
             key = graded.key
-            self.notify(f"{key[0]}/{key[1]} failed 8 times: it is now a leech and suspended. "
+            self.notify(f"{key[0]}/{key[1]} failed {LEECH_LAPSES} times: it is now a leech "
+                        "and suspended. "
                         "Rewrite it or study it in the browser.", title="Leech",
                         severity="warning", timeout=8, markup=False)
         self.next_card()

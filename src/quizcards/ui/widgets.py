@@ -12,28 +12,17 @@ from textual.reactive import reactive
 from textual.widgets import Input, SelectionList, Static, TextArea
 from textual.widgets.text_area import Selection
 
+from quizcards.core.kinds import OPTION_LETTERS, kind_of
 from quizcards.core.markdown import to_plain
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, OutputCard, RecallCard
+from quizcards.core.models import CardBase, ChoiceCard
 from quizcards.core.params import fill
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 GRADE_NAMES = ["blackout", "wrong", "near miss", "hard", "good", "easy"]
 
 
-def _placeholder(card: CardBase) -> str:
-    return "Enter to reveal" if isinstance(card, RecallCard) else "your answer"
-
-
 def hint_for(card: CardBase) -> str:
-    return {
-        "shape": "a shape: (3, 4), 3x4, torch.Size([3, 4]), () for a scalar",
-        "value": "a value: tensor([1., 2.]), 3, True, [[1, 2]], float('nan')",
-        "output": "what it prints (Ctrl+S to submit)",
-        "raises": "an exception name (RuntimeError), or none",
-        "code": "your code (Ctrl+S to submit)",
-        "choice": "letters or Space pick options, Enter submits",
-        "recall": "your answer, or just Enter to reveal",
-    }[card.kind]  # type: ignore[attr-defined]
+    """How to write an answer to this card, under its prompt."""
+    return kind_of(card).hint
 
 
 class TopBar(Horizontal):
@@ -77,7 +66,7 @@ class ChoiceList(SelectionList[str]):
 
     BINDINGS = [
         Binding("enter", "submit", "Submit", show=False),
-        *[Binding(letter, f"toggle_letter('{letter}')", show=False) for letter in LETTERS],
+        *[Binding(letter, f"toggle_letter('{letter}')", show=False) for letter in OPTION_LETTERS],
     ]
 
     class Submitted(Message):
@@ -85,12 +74,12 @@ class ChoiceList(SelectionList[str]):
 
     def __init__(self, card: ChoiceCard, values: dict[str, object]) -> None:
         # options are card text: shown as written, never read as markup
-        super().__init__(*[(Content(f"{LETTERS[i]})  {to_plain(fill(option, values))}"),
-                            LETTERS[i]) for i, option in enumerate(card.options)],
+        super().__init__(*[(Content(f"{OPTION_LETTERS[i]})  {to_plain(fill(option, values))}"),
+                            OPTION_LETTERS[i]) for i, option in enumerate(card.options)],
                          classes="answer")
 
     def action_toggle_letter(self, letter: str) -> None:
-        if LETTERS.index(letter) < self.option_count:
+        if OPTION_LETTERS.index(letter) < self.option_count:
             self.toggle(letter)
 
     def action_submit(self) -> None:
@@ -110,21 +99,23 @@ def answer_widget_for(card: CardBase, old: AnswerWidget | None, box: AnswerBox,
     (no remount on the answer-to-next path); text areas and option lists are made for their
     cards."""
     widget: AnswerWidget
-    if isinstance(card, ChoiceCard):
+    kind = kind_of(card)
+    if kind.answer_input == "choice":
+        assert isinstance(card, ChoiceCard)
         widget = ChoiceList(card, values or {})
-    elif isinstance(card, CodeCard | OutputCard):
-        if isinstance(card, CodeCard):
-            widget = TextArea.code_editor(card.starter or "", language=_python_if_available(),
-                                          classes="answer", tab_behavior="indent")
-            widget.selection = _body_selection(card.starter or "")
-        else:
-            widget = TextArea("", classes="answer", show_line_numbers=False)
+    elif kind.answer_input == "code":
+        starter = getattr(card, "starter", None) or ""
+        widget = TextArea.code_editor(starter, language=_python_if_available(),
+                                      classes="answer", tab_behavior="indent")
+        widget.selection = _body_selection(starter)
+    elif kind.answer_input == "lines":
+        widget = TextArea("", classes="answer", show_line_numbers=False)
     elif isinstance(old, Input):
         old.value = ""
-        old.placeholder = _placeholder(card)
+        old.placeholder = kind.placeholder
         return old
     else:
-        widget = Input(placeholder=_placeholder(card), classes="answer")
+        widget = Input(placeholder=kind.placeholder, classes="answer")
     if old is not None:
         old.remove()
     box.mount(widget)
