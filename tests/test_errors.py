@@ -172,3 +172,12 @@ def test_writing_under_a_file_is_a_message(command: list[str], tmp_path: Path,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"quizcards: {afile}/") and "cannot write" in err, err
+
+
+def test_stats_where_the_data_folder_is_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """The database's folder could not be made: a traceback (mkdir ran outside the guard)."""
+    paths.database_path().parent.parent.mkdir(parents=True, exist_ok=True)
+    paths.database_path().parent.write_text("not a folder")
+    assert main(["stats"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("quizcards: ") and "cannot open the database" in err, err

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from quizcards import __version__
 from quizcards.core.kinds import CARD_KINDS, KINDS
+from quizcards.core.limits import MAX_COMBOS
 from quizcards.core.words import plural
 from quizcards.errors import QuizcardsError, TrustError, UsageError
 
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--jobs", type=int, default=0, help="parallel checks (default: cores)")
     lint.add_argument("--watch", action="store_true",
                       help="lint again every time a deck file changes (Ctrl+C stops)")
-    lint.add_argument("--max-combos", type=int, default=8,
+    lint.add_argument("--max-combos", type=int, default=MAX_COMBOS,
                       help="param combinations run per card (default 8)")
     lint.add_argument("--allow-weak-sandbox", action="store_true",
                       help="run decks from outside the shipped folder even where the sandbox "

@@ -9,3 +9,4 @@ from __future__ import annotations
 DEFAULT_TIMEOUT = 2.0  # seconds of wall time
 DEFAULT_MEMORY_MB = 1024  # MiB the check may allocate beyond the warm worker's own
 MAX_TIMEOUT = 60  # seconds: the most a card or the config may allow (an int: the schema says 60)
+MAX_COMBOS = 8  # parameter combinations lint runs per parametrised card (a sample beyond)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizcards.core.limits import MAX_COMBOS
 from quizcards.core.models import CardBase, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.core.verdict import Verdict
@@ -187,7 +188,7 @@ def lint(
     *,
     execute: bool = True,
     jobs: int | None = None,
-    max_combos: int = 8,
+    max_combos: int = MAX_COMBOS,
     progress: bool = False,
     checker: Checker | None = None,
     allow_weak: bool = False,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from quizcards.core.limits import MAX_COMBOS
 from quizcards.decks.lint import lint
 from quizcards.decks.loader import deck_files
 
@@ -29,7 +30,7 @@ def _stamp(paths: list[Path]) -> dict[Path, tuple[float, int]]:
     return out
 
 
-def watch(paths: list[Path], *, execute: bool = True, max_combos: int = 8,
+def watch(paths: list[Path], *, execute: bool = True, max_combos: int = MAX_COMBOS,
           out: Callable[[str], None] = print, rounds: int | None = None,
           allow_weak: bool = False) -> int:
     """Lint now and after every change; Ctrl+C stops. `rounds` bounds the runs (tests)."""

@@ -224,10 +224,13 @@ class Store:
              rule: DayRule | None = None, fsrs: FSRSSettings = DEFAULT_SETTINGS) -> Store:
         """Open (creating or migrating) the database. A corrupt or newer file raises
         StoreError and is left exactly as it was."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
+        except OSError as exc:  # its folder is a file, or cannot be made
+            raise StoreError(f"{path}: cannot open the database: "
+                             f"{exc.strerror or exc}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the database: {exc}") from None
         try:
