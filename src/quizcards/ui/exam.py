@@ -6,7 +6,8 @@ runs out); the schedule is not touched unless the exam was started with --record
 
 from __future__ import annotations
 
-import queue
+import contextlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from quizcards.core.exam import ExamCard, Outcome, Report, Selection, build_report, to_markdown
 from quizcards.core.params import fill
@@ -86,11 +87,10 @@ class ExamScreen(AppScreen):
         self.started = 0.0
         self.shown_at = 0.0
         self.finished = False
-        self.grading_failed = False
         self.ended_early = False
         self.quit_when_saved = False  # quitting mid-exam: save the partial report, then exit
         self.answer_widget: AnswerWidget | None = None
-        self._jobs: queue.Queue[int | None] = queue.Queue()
+        self._grading = threading.Lock()
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -104,7 +104,6 @@ class ExamScreen(AppScreen):
     def on_mount(self) -> None:
         self.started = self.qapp.monotonic()
         self.query_one("#spinner").display = False
-        self.grade_answers()
         self.set_interval(0.5, self._tick)
         self.show_question()
 
@@ -178,7 +177,7 @@ class ExamScreen(AppScreen):
             return
         self.query_one("#feedback", Static).update("")
         self.answers[self.index] = Attempt(shown, text, self.qapp.monotonic() - self.shown_at)
-        self._jobs.put(self.index)
+        self.grade(self.index, shown, self.answers[self.index])
         self.advance()
 
     def action_skip(self) -> None:
@@ -210,20 +209,11 @@ class ExamScreen(AppScreen):
 
     # -- grading -------------------------------------------------------------------------
     @work(thread=True, group="grade", exit_on_error=False)
-    def grade_answers(self) -> None:
-        """Grade answers as they come in, until the exam ends (None); then post Graded."""
-        worker = get_current_worker()
+    def grade(self, i: int, shown: ShownCard, attempt: Attempt | None) -> None:
+        """Grade question i (its answer, or only its truth when not answered): one worker per
+        question, one at a time (the checker's worker is shared), while the exam goes on."""
         checker = self.qapp.checker
-        while not worker.is_cancelled:
-            try:
-                i = self._jobs.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if i is None:
-                self.post_message(Graded())
-                return
-            attempt = self.answers.get(i)
-            shown = attempt.shown if attempt else self.question(i)
+        with self._grading:
             verdict = check(checker, attempt) if attempt else None
             if verdict is None or verdict.malformed:  # the report still shows the truth
                 truth = checker.check_or_explain(shown.deck, shown.card, None,
@@ -232,15 +222,15 @@ class ExamScreen(AppScreen):
                 if verdict is not None:  # e.g. a value that does not evaluate: wrong
                     verdict.expected = truth.expected
                 verdict = verdict or truth
-            self.verdicts[i] = verdict
+        self.verdicts[i] = verdict
 
-    def worker_failed(self, worker: Worker[object]) -> None:
-        """The grader failed (reported already): what it did not grade counts as not
-        graded, and the exam ends with a report as usual."""
-        if worker.group == "grade":
-            self.grading_failed = True
-            if self.finished:
-                self.post_message(Graded())
+    async def report_when_graded(self) -> None:
+        """Once every grading worker has ended (a failed one was reported already and its
+        question counts as not graded), the report is built."""
+        for worker in [w for w in self.app.workers if w.node is self and w.group == "grade"]:
+            with contextlib.suppress(WorkerFailed, WorkerCancelled):
+                await worker.wait()
+        self.post_message(Graded())
 
     def action_finish(self) -> None:
         if self.finished:
@@ -249,16 +239,13 @@ class ExamScreen(AppScreen):
         self.ended_early = len(self.answers) < len(self.plan.cards) and self.left() > 0
         if self.answer_widget is not None:
             self.answer_widget.disabled = True
-        if self.grading_failed:
-            self.post_message(Graded())
-            return
         self.query_one("#spinner").display = True
         self.query_one("#feedback", Static).update(Content.styled("grading...", "dim"))
         # unanswered questions still need their expected answer for the report
         for i in range(len(self.plan.cards)):
             if i not in self.answers:
-                self._jobs.put(i)
-        self._jobs.put(None)
+                self.grade(i, self.question(i), None)
+        self.run_worker(self.report_when_graded(), group="report", exit_on_error=False)
 
     def on_graded(self, message: Graded) -> None:
         lib = self.qapp.library
