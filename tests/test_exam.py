@@ -127,15 +127,19 @@ def test_selection_is_seeded_mixed_and_excludes_recall(tmp_path: Path) -> None:
 
 
 def test_exam_cli_rejects_unknown_filters(tmp_path: Path) -> None:
+    """An unknown tag is a usage error that names it (and the closest known one) even where
+    there is no terminal, as here: the selection is checked before the terminal is."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "QUIZCARDS_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "quizcards", "exam", "--tags", "nonesuch"],
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 2
-    assert "tag" in proc.stderr or "terminal" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "quizcards", "exam", "--tags",
+                           "autograd,autogard"], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    assert "no tag 'autogard': did you mean 'autograd'? (tags: " in proc.stderr
+    assert "terminal" not in proc.stderr
 
 
 async def test_a_malformed_answer_is_refused_not_graded(tmp_path: Path, checker: Checker) -> None:
