@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
 REPO = Path(__file__).resolve().parent.parent
 DECKS = REPO / "decks"
+
+
 def _shared() -> Path:
     """The workplace's shared folder (study notes, the real review log): beside the
     repository, or where QUIZCARDS_SHARED says (a clone elsewhere, as CI makes)."""
@@ -38,3 +46,38 @@ def checker() -> Iterator[object]:
 
     with Checker() as c:
         yield c
+
+
+async def settle(pilot: Pilot[Any], timeout: float = 120.0) -> None:
+    """Wait until the app has nothing left to do: every running worker awaited (a check, a
+    truth prefetch, the palette's search), then the messages it posted handled, until two
+    idle pauses in a row start no new worker. Awaited, never polled: no sleep, no deadline
+    loop; `timeout` only turns a hang into a failure."""
+
+    async def until_idle() -> None:
+        idle = 0
+        while idle < 2:
+            await pilot.pause()
+            running = [w for w in pilot.app.workers if not w.is_finished]
+            if running:
+                idle = 0
+                # a worker's own failure is the app's to show: the test asserts what it shows
+                await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+            else:
+                idle += 1
+
+    try:
+        await asyncio.wait_for(until_idle(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the app was still busy after {timeout} s: "
+                             f"{list(pilot.app.workers)}") from None
+
+
+async def exam_graded(pilot: Pilot[Any], exam: object, timeout: float = 120.0) -> None:
+    """After the exam screen `exam` has ended: its grading awaited, then the report's messages
+    handled. The exam grades on a thread of its own (joined here) or, once it is one, a
+    Textual worker (awaited by settle)."""
+    grader = getattr(exam, "_grader", None)
+    if isinstance(grader, threading.Thread):
+        await asyncio.wait_for(asyncio.to_thread(grader.join), timeout)
+    await settle(pilot, timeout)

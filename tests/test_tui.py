@@ -16,7 +16,7 @@ from quizcards.store.db import Answer
 from quizcards.ui.app import QuizcardsApp, create_app
 from quizcards.ui.review import GradeBar, ReviewScreen
 
-from .conftest import FROZEN, UI_DECKS
+from .conftest import FROZEN, UI_DECKS, settle
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SIZE = (80, 24)
@@ -33,12 +33,10 @@ def make_app(tmp_path: Path, checker: Checker, all_decks: bool = False, **kw) ->
 
 
 async def wait_for_feedback(pilot, app: QuizcardsApp) -> None:  # type: ignore[no-untyped-def]
-    # generous: a loaded CI machine can take seconds for a first check
-    for _ in range(1200):
-        await pilot.pause(0.05)
-        if isinstance(app.screen, ReviewScreen) and app.screen.phase != "checking":
-            return
-    raise AssertionError("the check did not finish in 60 s")
+    """The answer's check awaited (its worker, however long a loaded machine takes), then
+    its verdict painted."""
+    await settle(pilot)
+    assert isinstance(app.screen, ReviewScreen) and app.screen.phase != "checking"
 
 
 def rows(app: QuizcardsApp) -> list[tuple]:  # type: ignore[type-arg]
@@ -134,9 +132,9 @@ async def test_home_keys_and_command_palette(tmp_path: Path, checker: Checker) -
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"stats")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette's search is a worker
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await settle(pilot)
         assert type(app.screen).__name__ == "StatsScreen"
 
 
@@ -382,12 +380,8 @@ async def test_the_truth_is_computed_while_the_card_is_read(tmp_path: Path) -> N
         checker.run_request = counting  # type: ignore[method-assign]
         app = make_app(tmp_path, checker, decks=["torch-dim"], start_review=True)
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(100):  # the prefetch runs while nothing is typed
-                await pilot.pause(0.05)
-                if runs:
-                    break
+            await settle(pilot)  # the prefetch (a worker) runs while nothing is typed
             assert runs == ["card"]
-            await pilot.pause(0.3)
             await pilot.press(*"3x4", "enter")
             await wait_for_feedback(pilot, app)
             assert "✓ right" in str(app.screen.query_one("#feedback").render())
@@ -405,20 +399,15 @@ async def test_the_hint_says_how_precise_a_number_must_be(tmp_path: Path) -> Non
     with Checker() as checker:
         app = create_app(lib, checker, clock=lambda: NOW, start_review=True)
         async with app.run_test(size=SIZE) as pilot:
-            hint = ""
-            for _ in range(1200):  # a fresh worker on a loaded machine: seconds
-                await pilot.pause(0.05)
-                hint = str(app.screen.query_one("#hint").render())
-                if "decimals" in hint:
-                    break
+            await settle(pilot)  # the truth (a worker) tells the hint what the card holds
+            hint = str(app.screen.query_one("#hint").render())
             assert hint.endswith("; numbers to 3 decimals")
             await pilot.press(*"[0.27, 0.73]", "enter")
             await wait_for_feedback(pilot, app)
             feedback = str(app.screen.query_one("#feedback").render())
             assert "right to 2 decimals, the card wants 3" in feedback
             await pilot.press("enter")
-            for _ in range(40):
-                await pilot.pause(0.05)
+            await settle(pilot)
             assert "decimals" not in str(app.screen.query_one("#hint").render())  # 4: whole
             await pilot.press("ctrl+q")
 
