@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
 REPO = Path(__file__).resolve().parent.parent
 DECKS = REPO / "decks"
+
+
 def _shared() -> Path:
     """The workplace's shared folder (study notes, the real review log): beside the
     repository, or where QUIZCARDS_SHARED says (a clone elsewhere, as CI makes)."""
@@ -38,3 +45,28 @@ def checker() -> Iterator[object]:
 
     with Checker() as c:
         yield c
+
+
+async def settle(pilot: Pilot[Any], timeout: float = 120.0) -> None:
+    """Wait until the app has nothing left to do: every running worker awaited (a check, a
+    truth prefetch, the palette's search), then the messages it posted handled, until two
+    idle pauses in a row start no new worker. Awaited, never polled: no sleep, no deadline
+    loop; `timeout` only turns a hang into a failure."""
+
+    async def until_idle() -> None:
+        idle = 0
+        while idle < 2:
+            await pilot.pause()
+            running = [w for w in pilot.app.workers if not w.is_finished]
+            if running:
+                idle = 0
+                # a worker's own failure is the app's to show: the test asserts what it shows
+                await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+            else:
+                idle += 1
+
+    try:
+        await asyncio.wait_for(until_idle(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the app was still busy after {timeout} s: "
+                             f"{list(pilot.app.workers)}") from None

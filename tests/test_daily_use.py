@@ -25,6 +25,8 @@ from quizcards.ui.app import QuizcardsApp, create_app
 from quizcards.ui.exam import ExamPlan, ExamReportScreen, ExamScreen, QuitExam
 from quizcards.ui.review import ReviewScreen
 
+from .conftest import settle
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LONG_TITLE = ("Dims, reductions and the names Python gives them: a title far longer than "
               "forty-four characters")
@@ -81,19 +83,12 @@ def text_of(widget: Widget) -> str:
     return console.export_text()
 
 
-async def until(pilot, ready, what: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if ready():
-            return
-    raise AssertionError(f"waited {seconds} s for {what}")
-
-
 async def answer(pilot, app: QuizcardsApp, text: str) -> ReviewScreen:  # type: ignore[no-untyped-def]
     screen = app.screen
     assert isinstance(screen, ReviewScreen)
     await pilot.press(*text, "enter") if text else await pilot.press("enter")
-    await until(pilot, lambda: screen.phase == "feedback", "the feedback")
+    await settle(pilot)  # the check's worker
+    assert screen.phase == "feedback"
     return screen
 
 
@@ -148,7 +143,8 @@ async def test_card_and_answer_text_never_reads_as_markup(tmp_path: Path,
         # the output card prints markup-looking text: shown as printed, right when typed
         screen.answer_widget.text = "[b]x[/b]"  # type: ignore[union-attr]
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: screen.phase == "feedback", "the feedback")
+        await settle(pilot)
+        assert screen.phase == "feedback"
         feedback = text_of(screen.query_one("#feedback"))
         assert "✓ right" in feedback and "[b]x[/b]" in feedback
 
@@ -161,7 +157,7 @@ async def test_long_titles_and_ids_use_the_width_and_buried_cards_say_so(
         title = str(app.screen.query_one("#decks", DataTable).get_row_at(0)[0])
         assert len(title) > 60 and title.startswith(LONG_TITLE[:60])
         await pilot.resize_terminal(140, 30)
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert str(app.screen.query_one("#decks", DataTable).get_row_at(0)[0]) == LONG_TITLE
         app.library.store.bury(("daily", "is-empty"), app.library.today(NOW))
         await pilot.press("b")
@@ -183,7 +179,8 @@ async def test_an_exam_ends_early_with_one_key_or_the_palette(tmp_path: Path,
         app.exam = plan
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            assert isinstance(app.screen, ExamScreen)
+            exam = app.screen
+            assert isinstance(exam, ExamScreen)
             await pilot.press(*"(7", ",")  # mid-answer, the editor focused
             if how == "key":
                 shown = [b.binding.description for b in app.active_bindings.values()
@@ -194,10 +191,10 @@ async def test_an_exam_ends_early_with_one_key_or_the_palette(tmp_path: Path,
                 await pilot.press("ctrl+p")
                 await pilot.pause()
                 await pilot.press(*"end exam")
-                await pilot.pause(0.3)
+                await settle(pilot)  # the palette's search is a worker
                 await pilot.press("enter")
-            await until(pilot, lambda a=app: isinstance(a.screen, ExamReportScreen),
-                        "the report")
+            await settle(pilot)
+            assert isinstance(app.screen, ExamReportScreen)
             assert plan.report is not None and plan.report.ended_early
             assert "Not answered (ended early): 3" in app.screen.markdown  # type: ignore[attr-defined]
 
@@ -226,7 +223,7 @@ async def test_quitting_mid_exam_asks_then_saves_the_partial_report(tmp_path: Pa
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("enter")  # save and quit
-        await until(pilot, lambda: plan.report is not None, "the saved report")
+        await settle(pilot)
     assert plan.report is not None and plan.report.ended_early
     assert sum(o.answer is not None for o in plan.report.outcomes) == 1
     assert app.library.store.last_exam(Selection(count=3).key) is not None
@@ -335,10 +332,8 @@ cards:
         assert isinstance(screen, ReviewScreen)
         await pilot.press(*"return x + x")
         await pilot.press("ctrl+s")
-        for _ in range(1200):
-            if screen.phase == "feedback":
-                break
-            await pilot.pause(0.05)
+        await settle(pilot)  # the check of the code (a worker)
+        assert screen.phase == "feedback"
         assert screen.attempt is not None
         assert screen.attempt.text == "def double(x):\n    return x + x\n"
         assert screen.verdict is not None and screen.verdict.correct

@@ -3,8 +3,10 @@ the comparison with the last exam, and the schedule left alone (unless --record)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from quizcards.checker.client import Checker
 from quizcards.core.exam import Selection, select
@@ -12,7 +14,7 @@ from quizcards.library import Library
 from quizcards.ui.app import create_app
 from quizcards.ui.exam import ExamPlan, ExamReportScreen, ExamScreen
 
-from .conftest import UI_DECKS
+from .conftest import UI_DECKS, settle
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -42,6 +44,19 @@ def schedule(lib: Library) -> tuple:  # type: ignore[type-arg]
 
 async def run_exam(lib: Library, checker: Checker, plan: ExamPlan, answers: int,
                    expire: bool) -> ExamPlan:
+    ticked = asyncio.Event()
+    real_tick = ExamScreen._tick
+
+    def tick(self: ExamScreen) -> None:  # the exam's clock (a 0.5 s interval), signalled
+        real_tick(self)
+        ticked.set()
+
+    with patch.object(ExamScreen, "_tick", tick):
+        return await _run_exam(lib, checker, plan, answers, expire, ticked)
+
+
+async def _run_exam(lib: Library, checker: Checker, plan: ExamPlan, answers: int,
+                    expire: bool, ticked: asyncio.Event) -> ExamPlan:
     app = create_app(lib, checker, clock=lambda: NOW, exam=plan)
     clock = FakeClock()
     app.monotonic = clock
@@ -59,10 +74,10 @@ async def run_exam(lib: Library, checker: Checker, plan: ExamPlan, answers: int,
                 assert str(screen.query_one("#feedback").render()) in ("", "grading...")
         if expire:
             clock.t += plan.selection.minutes * 60 + 1  # time runs out
-        for _ in range(1200):  # generous: checks on a loaded machine
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ExamReportScreen):
-                break
+            ticked.clear()
+            await asyncio.wait_for(ticked.wait(), 60)  # the exam's own tick sees it
+        assert screen.finished
+        await settle(pilot)
         assert isinstance(app.screen, ExamReportScreen)
         await pilot.press("q")
     return plan
@@ -127,15 +142,19 @@ def test_selection_is_seeded_mixed_and_excludes_recall(tmp_path: Path) -> None:
 
 
 def test_exam_cli_rejects_unknown_filters(tmp_path: Path) -> None:
+    """An unknown tag is a usage error that names it (and the closest known one) even where
+    there is no terminal, as here: the selection is checked before the terminal is."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "QUIZCARDS_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "quizcards", "exam", "--tags", "nonesuch"],
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 2
-    assert "tag" in proc.stderr or "terminal" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "quizcards", "exam", "--tags",
+                           "autograd,autogard"], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    assert "no tag 'autogard': did you mean 'autograd'? (tags: " in proc.stderr
+    assert "terminal" not in proc.stderr
 
 
 async def test_a_malformed_answer_is_refused_not_graded(tmp_path: Path, checker: Checker) -> None:
@@ -171,8 +190,5 @@ async def test_an_exam_answer_typed_and_submitted_at_once_is_kept(tmp_path: Path
         for ch in typed:
             app.post_message(events.Key(ch, ch if len(ch) == 1 else None))
         app.post_message(events.Key("ctrl+s", None))
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if 0 in screen.answers:
-                break
+        await settle(pilot)
         assert screen.answers[0].text == typed

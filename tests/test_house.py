@@ -145,3 +145,22 @@ def test_the_line_review_and_the_service_agree_on_a_repeat(tmp_path: Path,
     assert undone is not None and undone.key == second.key
     assert reviews.next_card() is not None
     lib.close()
+
+
+async def test_the_browser_history_of_an_imported_answer_has_no_suggested_none(
+        tmp_path: Path, checker: Checker) -> None:
+    from quizcards.store.db import Answer
+    from quizcards.ui.browser import BrowserScreen
+
+    lib = _lib(tmp_path)
+    lib.store.record(Answer("house", "double", 4), NOW)  # as `import --log` records it
+    app = create_app(lib, checker, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowserScreen)
+        screen.show_detail(("house", "double"))
+        detail = str(screen.query_one("#detail").render())
+        assert "grade 4" in detail and "suggested" not in detail, detail

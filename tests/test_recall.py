@@ -21,6 +21,8 @@ from quizcards.ui.cardtext import feedback_content
 from quizcards.ui.review import ReviewScreen
 from quizcards.ui.widgets import GradeBar
 
+from .conftest import settle
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DECK = """id: rc
 title: Recall
@@ -63,11 +65,8 @@ def test_a_paraphrase_is_measured_not_marked_wrong() -> None:
 
 
 async def _wait(pilot, screen: ReviewScreen) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if screen.phase == "feedback":
-            return
-    raise AssertionError("no feedback")
+    await settle(pilot)  # judged on the spot or by the check's worker
+    assert screen.phase == "feedback"
 
 
 async def test_reveal_asks_for_a_grade_with_nothing_preselected(library: Library,

@@ -17,6 +17,8 @@ from quizcards.library import Library
 from quizcards.ui.app import create_app
 from quizcards.ui.review import ReviewScreen
 
+from .conftest import settle
+
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DECK = """id: quick
 title: Quick
@@ -35,14 +37,6 @@ cards:
     tests: |
       assert double(3) == 6
 """
-
-
-async def _until(pilot, check, what: str, seconds: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_typed_answer_with_a_known_truth_is_judged_without_a_thread(
@@ -64,9 +58,10 @@ async def test_a_typed_answer_with_a_known_truth_is_judged_without_a_thread(
         assert screen.shown.key[1] == "a-value"
         deck = lib.deck("quick")
         assert isinstance(deck, Deck)
-        await _until(pilot, lambda: checker.check_now(deck, screen.shown.card, "3",  # type: ignore[union-attr]
-                                                      seed=screen.shown.seed) is not None,
-                     "the truth prefetched while the card is read")
+        await settle(pilot)  # the truth is prefetched (a worker) while the card is read
+        shown = screen.shown
+        assert shown is not None and checker.check_now(deck, shown.card, "3",
+                                                       seed=shown.seed) is not None
         await pilot.press("3")
         await pilot.press("enter")
         # judged inside the key's own handler: the feedback is there before any pause
@@ -74,11 +69,12 @@ async def test_a_typed_answer_with_a_known_truth_is_judged_without_a_thread(
         assert screen.verdict is not None and screen.verdict.correct
         assert threaded == []
         await pilot.press("4")  # graded: on to the code card
-        await _until(pilot, lambda: screen.shown is not None
-                     and screen.shown.key[1] == "b-code", "the code card")
+        await settle(pilot)
+        assert screen.shown is not None and screen.shown.key[1] == "b-code"
         await pilot.press(*"def double(x): return x + x")
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: screen.phase == "feedback", "the code card's verdict")
+        await settle(pilot)  # the code card's check (a worker)
+        assert screen.phase == "feedback"
         assert threaded == ["b-code"]  # learner code always runs in the sandbox
         assert screen.verdict is not None and screen.verdict.correct
 
@@ -127,12 +123,18 @@ def test_closing_while_a_check_runs_returns_at_once(tmp_path: Path) -> None:
 
 
 class _BrokenChecker(Checker):
-    """A checker whose worker cannot start (torch missing, a broken install)."""
+    """A checker whose worker cannot start (torch missing, a broken install): no worker
+    process, and every check and truth fails."""
+
+    def start(self) -> None:
+        pass
 
     def check(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         from quizcards.errors import CheckerError
 
         raise CheckerError("the checker worker did not start (is torch installed?)")
+
+    truth = check  # type: ignore[assignment]
 
 
 async def test_a_checker_that_cannot_work_is_a_message_not_a_crash(tmp_path: Path) -> None:
@@ -150,7 +152,8 @@ async def test_a_checker_that_cannot_work_is_a_message_not_a_crash(tmp_path: Pat
             screen = app.screen
             assert isinstance(screen, ReviewScreen)
             await pilot.press("3", "enter")
-            await _until(pilot, lambda: screen.phase == "feedback", "the feedback")
+            await settle(pilot)
+            assert screen.phase == "feedback"
             assert screen.verdict is not None and screen.verdict.status == "error"
             assert "the checker failed" in screen.verdict.diagnosis
             assert app.is_running
@@ -160,7 +163,7 @@ async def test_a_checker_that_cannot_work_is_a_message_not_a_crash(tmp_path: Pat
                                                                        1, cards))
         async with exam.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+g")
-            await _until(pilot, lambda: isinstance(exam.screen, ExamReportScreen),
-                         "the report despite the checker", seconds=20)
+            await settle(pilot, timeout=20)
+            assert isinstance(exam.screen, ExamReportScreen)  # despite the checker
     finally:
         broken.close()

@@ -116,8 +116,12 @@ class Arena:
         while True:
             procs = _processes()
             tree = _descendants(procs, worker)
+            # run as an ordinary user, the suite is that identity: its own processes (pytest,
+            # xdist, other checkers) are not strays; a process escaping the worker's tree is
+            # reparented out of the suite's, so it still counts
+            suite = _suite_tree(procs) if self.uid == os.geteuid() != 0 else set()
             strays = [(pid, uid) for pid, (_, uid) in procs.items()
-                      if ours(uid) and pid != worker and pid not in tree]
+                      if ours(uid) and pid != worker and pid not in tree and pid not in suite]
             if len(tree) > 3:
                 strays += [(pid, procs[pid][1]) for pid in sorted(tree)]
             if not strays or time.monotonic() > deadline:
@@ -156,6 +160,14 @@ def _descendants(procs: dict[int, tuple[int, int]], root: int) -> set[int]:
                 out.add(child)
                 stack.append(child)
     return out
+
+
+def _suite_tree(procs: dict[int, tuple[int, int]]) -> set[int]:
+    """This test run's processes: from its highest ancestor of the same uid, down."""
+    top, uid = os.getpid(), os.geteuid()
+    while (parent := procs.get(top, (0, 0))[0]) in procs and procs[parent][1] == uid:
+        top = parent
+    return {top} | _descendants(procs, top)
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, int, bytes]]:

@@ -52,7 +52,8 @@ class BrowserScreen(AppScreen):
     FIXED = {"kind": 6, "due": 10, "lapses": 6, "flag": 9}
 
     def _card_width(self) -> int:
-        return max(24, self.app.size.width - sum(self.FIXED.values()) - 2 * 5 - 2)
+        # 2 x 5: each column's padding; 2: the table's scrollbar (the flag column was cut)
+        return max(24, self.app.size.width - sum(self.FIXED.values()) - 2 * 5 - 2 - 2)
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
@@ -149,8 +150,9 @@ class BrowserScreen(AppScreen):
             answer = (h.answer or "").replace("\n", " ")[:30]
             drawn = h.params or {}
             asked = "  " + ", ".join(f"{k}={v}" for k, v in drawn.items()) if drawn else ""
-            parts += ["\n", f"  {when}  {mark} grade {h.grade} "
-                      f"(suggested {h.suggested_grade})  {answer!r}", (asked, "dim")]
+            suggested = "" if h.suggested_grade is None else f" (suggested {h.suggested_grade})"
+            parts += ["\n", f"  {when}  {mark} grade {h.grade}{suggested}  {answer!r}",
+                      (asked, "dim")]
             if h.undone:
                 parts.append((" (undone)", "dim"))
         self.query_one("#detail", Static).update(Content.assemble(*parts))
