@@ -2,9 +2,10 @@
 
 It is the `fsrs` package's `Scheduler.review_card` (stability and difficulty) and
 `get_card_retrievability`, written over a column per card so that one pass over a history is
-about 55 small tensor steps instead of a Python loop over every answer (the package's own
-optimizer steps through its scheduler one answer at a time). tests/test_fit_model.py checks
-that it predicts what the package's scheduler predicts, to 1e-12, for arbitrary parameters.
+one small tensor step per answer position (54 on the shared log) instead of a Python loop over
+every answer (the package's own optimizer steps through its scheduler one answer at a time).
+tests/test_fit_model.py checks that it predicts what the package's scheduler predicts, to
+1e-12, for arbitrary parameters.
 
 The package's state machine (learning, review, relearning) does not change the memory state:
 whatever the state, the first answer sets the initial stability and difficulty, an answer less
