@@ -583,8 +583,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(f"not enough history to fit: the optimizer needs {fit.MIN_REVIEWS} answers a day "
               f"or more after the card's previous one; {usable.missing} more needed")
         return EXIT_PROBLEMS
-    print(f"fitting FSRS parameters (5 passes over the history; about a minute per "
-          f"{plural(8000, 'answer')})...", flush=True)
+    print(f"fitting FSRS parameters ({fit.PASSES} passes over the history; about half a "
+          "minute for 10,000 answers)...", flush=True)
     start = time.monotonic()
     fitted = fit.fit_parameters(history, progress=fit.progress_stream())
     seconds = time.monotonic() - start
