@@ -39,9 +39,15 @@ def test_core_is_pure() -> None:
         assert heavy not in loaded, heavy
 
 
+# Fitting FSRS runs torch in the app's process, and only while `optimize` or `evaluate` fits
+# (it always did, through the fsrs package's optimizer; since issue 14 quizcards runs the
+# model itself). Importing these modules does not import torch (test_fit_model.py).
+FITTING = {SRC / "scheduling" / "fit.py", SRC / "scheduling" / "fsrs_torch.py"}
+
+
 @pytest.mark.parametrize("path", sorted((SRC).rglob("*.py")), ids=lambda p: p.name)
 def test_only_the_worker_imports_torch(path: Path) -> None:
-    if path.name == "worker.py":
+    if path.name == "worker.py" or path in FITTING:
         return
     statement = re.compile(r"^\s*(import torch|from torch\b)", re.MULTILINE)
     assert not statement.search(path.read_text()), f"{path} imports torch"
