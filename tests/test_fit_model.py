@@ -5,6 +5,8 @@ simulated from known parameters (a few seconds of CPU in all)."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -164,6 +166,15 @@ def test_recency_weighting_follows_a_learner_who_changes() -> None:
     assert weighted is not None and flat is not None
     assert weighted[2] > flat[2]  # Good's initial stability, toward the later learner's
     assert _loss(history, k, weighted) < _loss(history, k, flat)
+
+
+def test_importing_the_fit_does_not_import_torch() -> None:
+    """torch loads when a fit starts, not when `optimize` or `evaluate` imports the fit."""
+    code = ("import sys, quizcards.scheduling.fit, quizcards.scheduling.evaluate; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_too_little_history_is_not_fitted() -> None:
