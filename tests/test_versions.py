@@ -1,13 +1,12 @@
 """The version gate (`requires`) is a pure rule in core; what is installed is read apart from
-the checker, so the library and lint reach the gate without loading the checker."""
+the checker, so the library and lint reach the gate without loading the checker (an import
+contract in pyproject.toml, checked by tests/test_boundaries.py)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 from quizcards.core.versions import gate_reason
-
-from .test_boundaries import _closure
 
 
 def test_the_deck_gate_speaks_first_then_the_card_gate() -> None:
@@ -18,9 +17,3 @@ def test_the_deck_gate_speaks_first_then_the_card_gate() -> None:
     assert gate_reason(deck, card, installed) == "needs torch >=2.4, have 2.3.0"
     assert gate_reason(open_, card, installed) == "needs numpy >=1, which is not installed"
     assert gate_reason(open_, open_, installed) is None
-
-
-def test_the_library_reaches_the_gate_without_the_checker() -> None:
-    for module in ("quizcards.library", "quizcards.installed"):
-        reached = _closure(module)
-        assert not {m for m in reached if m.startswith("quizcards.checker")}, (module, reached)
