@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
+
+# mutation testing (scripts/mutation) runs each mutant against the same examples, so a
+# mutant's fate does not depend on the draw (and the run's figures can be reproduced)
+settings.register_profile("mutation", derandomize=True, deadline=None, database=None)
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -36,6 +41,14 @@ def _isolated_home(
 ) -> None:
     """Every test gets its own QUIZCARDS_HOME: no test touches the real profile."""
     monkeypatch.setenv("QUIZCARDS_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the shared `checker` start the sandboxed worker: marked `worker`, so a
+    selection can leave them out (mutation testing does, see scripts/mutation)."""
+    for item in items:
+        if "checker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.worker)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ neither makes a one-day interval due the same study day nor two study days later
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class DayRule:
         local = moment.astimezone(self.tz).replace(tzinfo=None)  # the wall clock
         shifted = local - timedelta(hours=self.rollover_hour)
         return ((shifted + delta).date() - shifted.date()).days
-
-    def start_of(self, day: int) -> datetime:
-        """When study day `day` begins (aware)."""
-        naive = datetime.combine(date.fromordinal(day), time(self.rollover_hour))
-        return naive.astimezone(self.tz) if self.tz is None else naive.replace(tzinfo=self.tz)
 
 
 def day_to_iso(day: int) -> str:
