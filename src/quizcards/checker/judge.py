@@ -45,7 +45,14 @@ from quizcards.checker.rules import (
     render,
     show,
 )
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, RaisesCard, RecallCard
+from quizcards.core.models import (
+    CardBase,
+    ChoiceCard,
+    CodeCard,
+    RaisesCard,
+    RecallCard,
+    ValueCard,
+)
 from quizcards.core.verdict import Verdict
 
 SHOW_CAP = 400  # characters of expected/got shown to the learner
@@ -236,8 +243,8 @@ def _value(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict:
         return truth
     obs = run.observation
     assert obs is not None
-    tol = Tolerance(getattr(card, "rtol", 1e-3), getattr(card, "atol", 1e-5),
-                    getattr(card, "check_dtype", False), getattr(card, "decimals", 2))
+    assert isinstance(card, ValueCard)  # kind "value"
+    tol = Tolerance(card.rtol, card.atol, card.check_dtype, card.decimals)
     outcome = compare(obs.result, got, tol)
     return _finish("value", run, truth.expected, _short(show(got)), outcome)
 
@@ -267,7 +274,8 @@ def _raises(card: CardBase, truth_of: Callable[[], Run], answer: str) -> Verdict
     obs = run.observation
     assert obs is not None
     error = obs.raised
-    accept = list(card.accept) if isinstance(card, RaisesCard) else []
+    assert isinstance(card, RaisesCard)  # kind "raises"
+    accept = list(card.accept)
     if error is not None and error.phase == "setup":
         return _card_raised("raises", run, error)
     if error is not None and is_memory(error) and "MemoryError" not in accept:
