@@ -8,9 +8,11 @@ process, and mutmut sees which tests call run.py's functions; a test that starts
 worker runs run.py in a process that never sees them.
 
 Nothing is confined: only for the tests' own snippets. A job runs in a fresh temporary
-folder, and the builtins and torch's default dtype are restored after it. Torch is kept to
-one thread, as in the worker: mutmut forks each mutant's run from a process that ran these
-jobs, and a fork after OpenMP started its threads can hang the child.
+folder, and the builtins (and torch's default dtype, when torch is loaded) are restored after
+it. The snippets use numpy, not torch: mutmut forks a process per mutant from the one that
+ran the tests, and a process holding torch takes several times longer to fork and run; when
+torch is loaded anyway it is kept to one thread, as in the worker, because a fork after
+OpenMP started its threads can hang the child.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import sys
 import tempfile
 from typing import Any
-
-import torch
 
 from quizcards.checker.client import Checker
 from quizcards.checker.protocol import dumps
@@ -29,7 +30,8 @@ from quizcards.checker.run import run
 
 ISOLATION = {"landlock": True, "seccomp": True}
 
-torch.set_num_threads(1)
+if "torch" in sys.modules:
+    sys.modules["torch"].set_num_threads(1)
 
 
 def run_here(job: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +39,8 @@ def run_here(job: dict[str, Any]) -> dict[str, Any]:
     from the worker). It runs in a fresh temporary folder, and the builtins and torch's
     default dtype are restored after it."""
     saved = dict(builtins.__dict__)
-    dtype = torch.get_default_dtype()
+    torch = sys.modules.get("torch")
+    dtype = torch.get_default_dtype() if torch is not None else None
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="qc-in-process-") as folder:
         os.chdir(folder)
@@ -48,7 +51,8 @@ def run_here(job: dict[str, Any]) -> dict[str, Any]:
             for name in set(builtins.__dict__) - set(saved):
                 del builtins.__dict__[name]
             builtins.__dict__.update(saved)
-            torch.set_default_dtype(dtype)
+            if torch is not None:
+                torch.set_default_dtype(dtype)
 
 
 def reply_for(job: dict[str, Any]) -> dict[str, Any]:

@@ -331,3 +331,86 @@ def test_the_job_part_of_a_program() -> None:
     assert p.job_part() == {"mode": "program", "program": p.statements}
     assert p.job_part(whole=True) == {"mode": "program", "program": p.whole}
     assert len(p.whole) == 2 and len(p.statements) == 1
+
+
+# -- more of what the observer and the slice decide ---------------------------------------------
+def test_an_assert_whose_first_comparison_observes_nothing_still_observes_the_rest() -> None:
+    assert units("assert 1 < 2 and f(1) == 2") == {"L1.2.0": (1, "f(1)", False)}
+
+
+def test_each_unit_keeps_the_whole_check_for_the_diagnosis() -> None:
+    p = program("x = 1\nassert f(x) < g(x), 'both'\nassert f(x)\n")
+    assert p.units["L2.1.="] == UnitInfo(2, "f(x) < g(x)", "assert f(x) < g(x), 'both'", True)
+    assert p.units["L2.1.0"].check == "assert f(x) < g(x), 'both'"
+    assert p.units["L3.1"] == UnitInfo(3, "f(x)", "assert f(x)")
+
+
+def test_a_readable_literal_is_expected_even_with_a_name_the_solution_binds() -> None:
+    solution = "def f(x): ...\ninf = 5\n"
+    assert units("assert f(1) == inf * 2", solution) == {"L1.1.0": (1, "f(1)", False)}
+    assert units("assert f(1) == inf", solution) == {"L1.1.0": (1, "f(1)", False)}
+
+
+def test_imports_in_the_tests_bind_their_names() -> None:
+    tests = ("import os.path\n"
+             "import json as js\n"
+             "from math import tau\n"
+             "assert f(js.dumps(1), os.sep, tau) == 1\n")
+    assert sliced(tests) == ["import os.path", "import json as js", "from math import tau",
+                             "__qc_cmp__('L4.1', (lambda: f(js.dumps(1), os.sep, tau), None), "
+                             "('Eq',))"]
+
+
+def test_a_definition_nested_in_a_block_is_bound_by_the_block() -> None:
+    assert sliced("if True:\n    def unused():\n        pass\nassert f(1) == 1\n") == [
+        "__qc_cmp__('L4.1', (lambda: f(1), None), ('Eq',))"]
+
+
+def test_augmented_and_annotated_assignments() -> None:
+    tests = ("m = g(0)\n"
+             "m.count += 1\n"
+             "m.label: str = 'x'\n"
+             "n = g(0)\n"
+             "n.count += 1\n"
+             "assert f(m) == 1\n")
+    assert sliced(tests) == ["m = g(0)", "m.count += 1", "m.label: str = 'x'",
+                             "__qc_cmp__('L6.1', (lambda: f(m), None), ('Eq',))"]
+    assert units("x: int = f(1)\nassert x == 1\n") == {"L2.1.0": (2, "x", False)}
+
+
+def test_loop_else_blocks_are_followed() -> None:
+    assert units("for _a in []:\n    pass\nelse:\n    r = f(1)\nassert r == 1\n") == {
+        "L5.1.0": (5, "r", False)}
+    assert units("while False:\n    pass\nelse:\n    r = f(1)\nassert r == 1\n") == {
+        "L5.1.0": (5, "r", False)}
+
+
+def test_what_a_with_or_a_definition_binds_depends_on_what_it_reads() -> None:
+    tests = "import contextlib\nwith contextlib.nullcontext(5) as h:\n    r = h\nassert f(1) == r\n"
+    assert units(tests) == {"L4.1.0": (4, "f(1)", False)}
+    assert units("def helper():\n    return 1\nh = helper()\nassert f(1) == h\n") == {
+        "L4.1.0": (4, "f(1)", False)}
+
+
+def test_aliases_made_inside_a_block_count() -> None:
+    tests = ("w = [0]\n"
+             "if True:\n"
+             "    v = w\n"
+             "v.append(1)\n"
+             "assert f(w) == 1\n")
+    assert sliced(tests) == ["w = [0]", "if True:\n    v = w", "v.append(1)",
+                             "__qc_cmp__('L5.1', (lambda: f(w), None), ('Eq',))"]
+
+
+def test_a_change_after_the_last_observation_is_left_out() -> None:
+    assert sliced("xs = [1]\nassert f(xs) == 1\nxs.append(2)\n") == [
+        "xs = [1]", "__qc_cmp__('L2.1', (lambda: f(xs), None), ('Eq',))"]
+
+
+def test_a_dead_binding_after_a_statement_left_out_is_still_refused() -> None:
+    assert "`b` is bound here" in refusal("z = 5\nfor a, b in [(1, 2)]:\n    assert f(a) == b\n")
+
+
+def test_nested_loops_over_ranges_keep_both_counters() -> None:
+    tests = "for i in range(2):\n    for j in range(2):\n        assert f(1) == 1\n"
+    assert units(tests) == {"L3.1.0": (3, "f(1)", False)}

@@ -39,7 +39,7 @@ def test_outside_code_blanks_code_keeping_offsets() -> None:
 
 
 def test_combinations_draw_and_sample() -> None:
-    params = {"a": [1, 2, 3], "b": ["x", "y"]}
+    params: dict[str, list[Any]] = {"a": [1, 2, 3], "b": ["x", "y"]}
     combos = combinations(params)
     assert combos[:3] == [{"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}]
     assert len(combos) == 6 and combinations({}) == [{}]

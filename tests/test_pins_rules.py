@@ -563,3 +563,101 @@ def test_exception_names() -> None:
         "none", Outcome(True, "it runs without raising"))
     assert compare_exception(None, "ValueError", []) == (
         "ValueError", Outcome(False, "the code does not raise; you said ValueError"))
+
+
+# -- more exact rules: paths in messages, tolerances, display edges ------------------------------
+def test_a_tensor_where_a_plain_value_was_expected() -> None:
+    assert compare([1.0], [T([1.0])]) == Outcome(
+        False, "expected a number at [0] (1.0), got a tensor (tensor([1.]))")
+    assert compare([T([1.0, 2.0])], [[[T([1.0])]]]) == Outcome(
+        False, "expected a tensor at [0] (tensor([1., 2.])), got a list ([[tensor([1.])]])")
+
+
+def test_a_tensor_alone_in_a_list_is_judged_with_the_cards_tolerance() -> None:
+    loose = Tolerance(rtol=0.1)
+    assert compare(T([1.0]), [T([1.05])], loose) == Outcome(
+        False, "right tensor, but inside a list ([tensor([1.0500])])", True)
+    assert not compare(T([1.0]), [T([1.05])]).near_miss
+
+
+def test_a_named_tuple_of_another_length_says_where() -> None:
+    nt = NamedValue("torch.return_types.max", ("values", "indices"), (5.0, 1))
+    assert compare([nt], [(5.0,)]) == Outcome(
+        False, "length differs at [0]: expected 2 items, got 1", True)
+
+
+def test_tuple_and_frozenset_keys_keep_true_apart_from_1() -> None:
+    assert compare({(1, True)}, {(1, 1)}) == Outcome(
+        False, "sets differ: missing (1, True); unexpected (1, 1)", False)
+    assert not compare({frozenset({True})}, {frozenset({1})}).correct
+    assert compare({(1, 2)}, {(1.0, 2)}) == Outcome(True)
+    assert not compare({(1, 2)}, {(1.0, 2)}, Tolerance(strict=True)).correct
+    assert compare({frozenset({1})}, {frozenset({1.0})}) == Outcome(True)
+
+
+def test_container_kinds_with_different_items_inside() -> None:
+    assert compare([{"a": 1}], ({"a": 2},)) == Outcome(
+        False, "expected a list ([{'a': 1}]), got a tuple (({'a': 2},))")
+    assert compare([{"a": 1}], ({"a": 1},)) == Outcome(
+        False, "right items, but a tuple, not a list", True)
+
+
+def test_more_than_one_key_missing_or_unexpected() -> None:
+    assert compare({"a": 1, "b": 2, "c": 3}, {"a": 1}) == Outcome(
+        False, "keys differ: missing keys 'b', 'c'", False)
+    assert compare({"a": 1}, {"a": 1, "d": 4, "e": 5}) == Outcome(
+        False, "keys differ: unexpected keys 'd', 'e'", False)
+
+
+def test_class_names_typed_in_quotes() -> None:
+    assert compare(TypeValue("torch.nn.Module"), "Module").near_miss
+    assert compare(TypeValue("torch.nn.Module"), "torch.nn.Module").near_miss
+    assert not compare(TypeValue("int"), "torch.int").near_miss  # only dtypes take torch.
+    assert compare(DtypeValue("int8"), "torch.int8").near_miss
+
+
+def test_a_boolean_typed_for_an_integer_tensor_is_wrong() -> None:
+    assert compare(T([1, 0], dtype="int64"), [True, False]) == Outcome(
+        False, "values differ at [0]: expected 1, got True; 2 of 2 values differ", False)
+
+
+def test_complex_edges() -> None:
+    at_the_edge = Tolerance(rtol=0.0, atol=0.5)
+    assert compare(0j, 0.5 + 0j, at_the_edge) == Outcome(True)
+    assert not compare(0j, 0.51 + 0j, at_the_edge).correct
+    assert compare(2 + 0j, 2.15 + 0j, Tolerance(rtol=0.1, atol=0.0)) == Outcome(True)
+    assert compare(1.0, 2j) == Outcome(False, "values differ: expected 1, got 2j", False)
+    assert compare(complex(1e101, 0), 1j) == Outcome(
+        False, "values differ: expected (1e+101+0j), got 1j", False)
+    assert show(T([1 + 0j, 2 - 1j], dtype="complex64")) == (
+        "tensor([1.+0.j, 2.-1.j], dtype=torch.complex64)")
+
+
+def test_the_rounding_edge_is_half_a_unit_of_the_last_decimal_typed() -> None:
+    edge = 0.5 * (1 + 1e-9)
+    assert compare(edge, 0) == Outcome(False, "right to 0 decimals, the card wants 2", True)
+    assert not compare(edge * 1.001, 0).near_miss
+
+
+def test_display_edges() -> None:
+    assert render("a" * 58) == "'" + "a" * 58 + "'"  # 60 characters: whole
+    assert render("a" * 59) == "'" + "a" * 56 + "..."
+    assert show(T([1e8, 0.5])) == "tensor([1.0000e+08, 5.0000e-01])"
+    assert show(T([1e-4, 0.5])) == "tensor([0.0001, 0.5000])"
+    assert show(T([], (2, 0))) == "tensor([])"
+    assert show(T([1, 2], kind="ndarray", dtype="int64")) == "array([1, 2])"
+    assert show(T([True], kind="ndarray", dtype="bool")) == "array([True])"
+    assert show(NamedValue("t", ("a",), (1, 2))) == "t(a=1)"  # fewer names than items
+    assert show(NamedValue("Point", ("x",), (1,))) == "Point(x=1)"
+    assert kind_of(NamedValue("Point", ("x",), (1,))) == "a Point tuple"
+    assert kind_of(OpaqueValue("Thing", "t")) == "an object of type Thing"
+    assert show({"a": 1, "b": [2]}) == "{'a': 1, 'b': [2]}"
+
+
+def test_printed_lines_keep_their_spaces() -> None:
+    assert compare_output("a b\nc", "a b\nd") == Outcome(
+        False, "line 2 differs: expected 'c', got 'd'")
+    assert compare_output("a b\nc d", "a b\nc e") == Outcome(
+        False, "line 2 differs: expected 'c d', got 'c e'")
+    assert compare_output("ab c", "a bc") == Outcome(
+        False, "same characters, different spacing", True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -46,8 +47,8 @@ def program(code: str, statements: list[tuple[int, str]], setup: str | None = No
 
 # -- card mode --------------------------------------------------------------------------------
 def test_a_cards_result_as_value_and_shape() -> None:
-    raw, obs = observe(card("import torch\nresult = torch.ones(2, 3)", ["shape", "value"]))
-    assert raw["v"] == 1 and raw["has_result"] is True and raw["result_type"] == "Tensor"
+    raw, obs = observe(card("import numpy\nresult = numpy.ones((2, 3))", ["shape", "value"]))
+    assert raw["v"] == 1 and raw["has_result"] is True and raw["result_type"] == "ndarray"
     assert obs.shape == (2, 3)
     assert isinstance(obs.result, TensorValue) and obs.result.values == (1.0,) * 6
     raw, obs = observe(card("result = [1, 2]", ["value"]))
@@ -154,11 +155,25 @@ def test_the_seed_fixes_random_numbers() -> None:
     assert b == np.random.RandomState(3).rand()
     big = observe(card(np_code, ["value"], seed=2**32 + 3))[1].result
     assert big == b  # numpy takes the seed modulo 2**32
-    t = observe(card("import torch\nresult = torch.rand(1).item()", ["value"], seed=5))[1].result
-    import torch
-
-    assert t == torch.rand(1, generator=torch.Generator().manual_seed(5)).item()
     assert observe(card(code, ["value"]))[1].result == random.Random(0).random()  # default 0
+
+
+def test_the_seed_reaches_torch_and_numpy_when_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand-ins for the two modules record the seeds (the worker has both loaded)."""
+    calls: list[tuple[str, int]] = []
+    torch = types.SimpleNamespace(manual_seed=lambda s: calls.append(("torch", s)))
+    numpy = types.SimpleNamespace(random=types.SimpleNamespace(
+        seed=lambda s: calls.append(("numpy", s))))
+    monkeypatch.setitem(sys.modules, "torch", torch)
+    monkeypatch.setitem(sys.modules, "numpy", numpy)
+    run_module.seed_everything(2**32 + 100)
+    assert calls == [("torch", 2**32 + 100), ("numpy", 100)]
+    assert random.random() == random.Random(2**32 + 100).random()
+    monkeypatch.delitem(sys.modules, "torch")
+    monkeypatch.delitem(sys.modules, "numpy")
+    run_module.seed_everything(3)  # neither loaded: only random
+    assert calls == [("torch", 2**32 + 100), ("numpy", 100)]
+    assert random.random() == random.Random(3).random()
 
 
 # -- program mode (a code card's checks) ----------------------------------------------------
@@ -329,6 +344,45 @@ def test_memory_running_out_is_reported_as_memory_error(monkeypatch: pytest.Monk
 
 
 def test_the_run_time_is_measured(monkeypatch: pytest.MonkeyPatch) -> None:
-    ticks = iter([10.0, 10.25])
+    ticks = iter([10.0, 10.25, 20.0, 20.0000123456])
     monkeypatch.setattr(run_module.time, "perf_counter", lambda: next(ticks))
     assert run_module.run({"mode": "card", "code": "x = 1"})["ms"] == 250.0
+    assert run_module.run({"mode": "card", "code": "x = 1"})["ms"] == 0.012  # 3 decimals
+
+
+# -- more of what a job reports ----------------------------------------------------------------
+def test_the_position_of_the_learners_syntax_error() -> None:
+    source = "x = 1\ndef f(:\n    pass"
+    try:
+        compile(source, "<answer>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        want = (exc.lineno, exc.offset)
+    _, obs = observe(program(source, []))
+    assert obs.syntax is not None and (obs.syntax.line, obs.syntax.col) == want == (2, 7)
+    raw, obs = observe(program("x\x00", []))  # no position at all: line 1, column 1
+    assert raw["syntax"]["line"] == raw["syntax"]["col"] == 1
+    assert obs.syntax is not None and obs.syntax.message == (
+        "source code string cannot contain null bytes")
+
+
+def test_a_long_type_name_is_cut_to_what_the_protocol_takes() -> None:
+    raw, obs = observe(card("result = type('A' * 400, (), {})()", ["shape"]))
+    assert raw["result_type"] == "A" * 300 and obs.result_type == "A" * 300
+
+
+def test_the_checks_are_compiled_without_this_modules_future_imports() -> None:
+    job = program("", [(1, "def h(x: int):\n    pass"),
+                       (2, "__qc_obs__('K', lambda: h.__annotations__['x'])")])
+    value = observe(job)[1].units[0].value
+    assert value is not None and value.name == "int"  # a class, not the string 'int'
+
+
+def test_a_call_that_raises_is_a_check_that_raised() -> None:
+    obs = calls("def f(x):\n    raise KeyError(x)", ["(1,)"])
+    assert obs.units[0].raised is not None and obs.units[0].raised.phase == "check"
+
+
+def test_an_expected_operand_in_the_middle_of_a_chain() -> None:
+    job = program("", [(1, "__qc_cmp__('K', (lambda: 1, None, lambda: 3), ('Lt', 'Lt'))")])
+    _, obs = observe(job)
+    assert [(u.key, u.value) for u in obs.units] == [("K.0", 1), ("K.2", 3)]

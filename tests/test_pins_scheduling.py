@@ -83,6 +83,7 @@ def test_a_failure_restarts_keeps_ef_and_counts_a_lapse_only_for_a_seen_card() -
     assert new.lapses == 0 and new.reviews == 1 and new.repeat_pending
     assert (new.repetitions, new.interval, new.due_day, new.last_day) == (0, 1, 101, 100)
     assert review(new, 0, 101).lapses == 1  # seen once: now a lapse
+    assert review(s, 5, 124).lapses == 1  # a pass keeps the count
 
 
 def test_grades_outside_0_to_5_are_refused() -> None:
@@ -102,7 +103,7 @@ def test_the_ef_update_in_hundredths(ef: int, q: int, after: int) -> None:
 
 @pytest.mark.parametrize("n,previous,ef,interval", [
     (1, 99, 300, 1), (2, 99, 300, 6), (3, 6, 250, 15), (3, 5, 250, 13), (3, 5, 249, 12),
-    (4, 125, 194, 243), (3, 0, 250, 1),
+    (4, 125, 194, 243), (3, 0, 250, 1), (3, 7, 207, 14),  # 14.49: down
 ])
 def test_the_interval_rounds_half_up_and_is_at_least_a_day(n: int, previous: int, ef: int,
                                                            interval: int) -> None:
@@ -113,6 +114,7 @@ def test_the_state_reads_back_and_old_float_ef_is_rounded() -> None:
     s = review(_two_fives(), 3, 107)
     assert SM2State.from_json(s.to_json()) == s
     assert json.loads(s.to_json())["ef_hundredths"] == 256
+    assert " " not in s.to_json()  # compact, as stored
     old = json.dumps({"repetitions": 3, "interval": 16, "ef": 1.94, "due_day": 5})
     assert SM2State.from_json(old).ef_hundredths == 194
     assert SM2State(ef_hundredths=236).ef == 2.36

@@ -43,6 +43,8 @@ def test_code_is_never_escaped_even_around_fences() -> None:
     text = "x `a\n```\ncode_1\n```\nb` y_z `w_v`"
     assert protect(text) == "x `a\n```\ncode_1\n```\nb` y\\_z `w_v`"
     assert protect("``a`b`` c_d") == "``a`b`` c\\_d"
+    # a backtick inside a fence never pairs with one after it
+    assert protect("~~~\na`b\n~~~\nx `c_d` y") == "~~~\na`b\n~~~\nx `c_d` y"
 
 
 # -- the plain rendering -----------------------------------------------------------------------

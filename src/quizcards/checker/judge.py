@@ -46,7 +46,14 @@ from quizcards.checker.rules import (
     show,
 )
 from quizcards.core.kinds import OPTION_LETTERS
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, RaisesCard, RecallCard
+from quizcards.core.models import (
+    CardBase,
+    ChoiceCard,
+    CodeCard,
+    RaisesCard,
+    RecallCard,
+    ValueCard,
+)
 from quizcards.core.verdict import Verdict
 
 SHOW_CAP = 400  # characters of expected/got shown to the learner
@@ -265,8 +272,8 @@ def _value(card: CardBase, truth_of: Callable[[], Run], got: Any) -> Verdict:
                         f"and gives {truth.expected}")
     obs = run.observation
     assert obs is not None
-    tol = Tolerance(getattr(card, "rtol", 1e-3), getattr(card, "atol", 1e-5),
-                    getattr(card, "check_dtype", False), getattr(card, "decimals", 2))
+    assert isinstance(card, ValueCard)  # kind "value"
+    tol = Tolerance(card.rtol, card.atol, card.check_dtype, card.decimals)
     outcome = compare(obs.result, got, tol)
     return _finish("value", run, truth.expected, _short(show(got)), outcome)
 
@@ -292,7 +299,8 @@ def _raises(card: CardBase, truth_of: Callable[[], Run], named: str | None) -> V
     obs = run.observation
     assert obs is not None
     error = obs.raised
-    accept = list(card.accept) if isinstance(card, RaisesCard) else []
+    assert isinstance(card, RaisesCard)  # kind "raises"
+    accept = list(card.accept)
     if error is not None and error.phase == "setup":
         return _card_raised("raises", run, error)
     if error is not None and is_memory(error) and "MemoryError" not in accept:

@@ -240,9 +240,8 @@ class _Reader:
             return TypeValue(name)
         if name in _TORCH_TYPES:
             return TypeValue(_TORCH_TYPES[name])
-        hint = " (put text in quotes)" if name.isidentifier() else ""
         raise MalformedAnswer(f"cannot read {self.text.strip()!r} as a value: `{name}` is not a "
-                              f"value{hint} ({VALUE_HOWTO})")
+                              f"value (put text in quotes) ({VALUE_HOWTO})")
 
     def n_Subscript(self, node: ast.Subscript) -> Any:
         """A generic alias such as list[int] or dict[str, int], as a class."""

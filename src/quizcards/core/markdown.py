@@ -27,8 +27,7 @@ def _blank(text: str, ranges: list[tuple[int, int]]) -> str:
     out = list(text)
     for start, end in ranges:
         for i in range(start, end):
-            if out[i] != "\n":
-                out[i] = " "
+            out[i] = " "
     return "".join(out)
 
 
@@ -116,7 +115,7 @@ def to_plain(markdown: str) -> str:
             piece = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", piece)
             out.append(re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~<>])", r"\1", piece))
         elif _FENCE.fullmatch(piece):
-            body = piece.split("\n", 1)[1] if "\n" in piece else ""
+            body = piece.split("\n", 1)[1]  # a fence's opening line always ends in \n
             lines = body.split("\n")
             if lines and re.fullmatch(r" {0,3}(`{3,}|~{3,})[ \t]*", lines[-1]):
                 lines = lines[:-1]
