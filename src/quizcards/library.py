@@ -17,7 +17,16 @@ from quizcards.clock import now_utc
 from quizcards.config import Config, load_config
 from quizcards.core.day import day_to_iso
 from quizcards.core.models import CardBase, Deck
-from quizcards.core.queue import CardRef, Flags, Key, Queue, Summary, build_queue
+from quizcards.core.queue import (
+    CardRef,
+    DeckToday,
+    Flags,
+    Key,
+    Queue,
+    Summary,
+    build_queue,
+    deck_counts,
+)
 from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
 from quizcards.store.db import Answer, HistoryEntry, Store, Undone
 from quizcards.store.lease import Owner
@@ -205,12 +214,16 @@ class Library:
 
     def deck_counts(self, now: datetime | None = None) -> dict[str, DeckCounts]:
         """Per deck, what reviewing that deck alone would give today: new, learning (same-
-        session repeats) and due cards, within the daily limits (as Anki's deck list does)."""
+        session repeats) and due cards, within the daily limits (as Anki's deck list does).
+        One pass over the cards and the store, however many decks there are."""
+        day = self.today(now)
+        today = deck_counts(self.refs(), self.store.queue_inputs(day), self.store.flags(), day,
+                            self.config.limits, self.store.done_today(day))
         counts = {}
         for loaded in self.decks.decks:
-            queue = self.queue(now, decks=[loaded.deck.id])
-            counts[loaded.deck.id] = DeckCounts(len(queue.new), len(queue.repeats),
-                                                len(queue.reviews), len(loaded.deck.cards))
+            deck = today.get(loaded.deck.id, DeckToday(0, 0, 0))  # a deck with no cards
+            counts[loaded.deck.id] = DeckCounts(deck.new, deck.repeats, deck.reviews,
+                                                len(loaded.deck.cards))
         return counts
 
     def stats(self, now: datetime | None = None) -> TodayStats:
