@@ -11,16 +11,25 @@ def reviewed_on(store: Store, day: int) -> int:
     return int(row[0])
 
 
+# The recalls after a delay in a window of days: each recent answer with the day of the same
+# card's previous answer, found through the (deck, card, id) index. A window function over the
+# whole log read every answer ever given (16 s at 1,000,000 answers); this reads the window's.
+_RECENT_RECALLS = """
+    SELECT deck_id, card_id, grade FROM (
+        SELECT r.deck_id, r.card_id, r.grade, r.day,
+               (SELECT p.day FROM live_reviews p WHERE p.deck_id = r.deck_id
+                AND p.card_id = r.card_id AND p.id < r.id ORDER BY p.id DESC LIMIT 1) AS prev
+        FROM live_reviews r WHERE r.day > ?
+    ) WHERE prev IS NOT NULL AND prev < day
+"""
+
+
 def retention(store: Store, today: int, days: int = 30) -> float | None:
     """Share of answers graded >= 3 among recalls after a delay (the card's previous answer
     was on an earlier day), over the last `days` days. None when there were none."""
     row = store.conn.execute(
-        """
-        SELECT count(*), sum(grade >= 3) FROM (
-            SELECT grade, day, lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
-            FROM live_reviews
-        ) WHERE prev IS NOT NULL AND prev < day AND day > ?
-        """, (today - days,)).fetchone()
+        f"SELECT count(*), sum(grade >= 3) FROM ({_RECENT_RECALLS})", (today - days,)
+    ).fetchone()
     total, passed = int(row[0]), int(row[1] or 0)
     return round(passed / total, 4) if total else None
 
@@ -28,11 +37,13 @@ def retention(store: Store, today: int, days: int = 30) -> float | None:
 def streak(store: Store, today: int) -> int:
     """Consecutive study days with at least one answer, ending today (or yesterday when
     today has none yet: the streak is not lost before the day is over)."""
-    days = {d for (d,) in store.conn.execute(
-        "SELECT DISTINCT day FROM live_reviews WHERE day > ?", (today - 3660,))}
-    day = today if today in days else today - 1
+    def answered(day: int) -> bool:  # one indexed probe per day of the streak
+        return store.conn.execute(
+            "SELECT 1 FROM live_reviews WHERE day = ? LIMIT 1", (day,)).fetchone() is not None
+
+    day = today if answered(today) else today - 1
     count = 0
-    while day in days:
+    while answered(day):
         count += 1
         day -= 1
     return count
@@ -63,11 +74,4 @@ def hardest(store: Store, limit: int = 10) -> list[tuple[str, str, int, int]]:
 
 def recalls(store: Store, today: int, days: int = 30) -> list[tuple[str, str, int]]:
     """(deck, card, grade) of every recall after a delay in the last `days` days."""
-    return list(store.conn.execute(
-        """
-        SELECT deck_id, card_id, grade FROM (
-            SELECT deck_id, card_id, grade, day,
-                   lag(day) OVER (PARTITION BY deck_id, card_id ORDER BY id) AS prev
-            FROM live_reviews
-        ) WHERE prev IS NOT NULL AND prev < day AND day > ?
-        """, (today - days,)))
+    return list(store.conn.execute(_RECENT_RECALLS, (today - days,)))
