@@ -64,6 +64,7 @@ Path_ = tuple[str | int, ...]
 MAX_DECK_BYTES = 5 << 20  # a deck file larger than this is refused before it is parsed
 MAX_ALIASES = 100  # YAML alias references in one file
 MAX_EXTRA_NODES = 50_000  # nodes that aliases may add once expanded (a "billion laughs" bomb)
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]")  # what any anchor starts with (and more)
 MAX_DEPTH = 200  # nesting of YAML collections (the C composer recurses: deeper crashes it)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _YAML_BOOL_WORDS = ("yes", "no", "on", "off", "y", "n")
@@ -119,8 +120,8 @@ class LoadedDeck:
     def problem(self, card_id: str, fieldname: str, message: str) -> Problem:
         """A problem positioned at one field of one card (for lint's execution step)."""
         line, col = self.field_positions.get(
-            (card_id, fieldname), (self.card_lines.get(card_id, 1), 1)
-        )
+            (card_id, fieldname),
+            self.field_positions.get((card_id, ""), (self.card_lines.get(card_id, 1), 1)))
         return Problem(_display(self.path), line, col, self.deck.id, card_id, message)
 
 
@@ -230,7 +231,9 @@ class _FileLoader:
             node = loader.get_single_node()
             if node is None:
                 return None, None
-            bomb = _alias_problem(node)
+            # an alias needs an anchor (`&name`): without one no node can be reached twice,
+            # and the walk (a sixth of a large deck's parse) has nothing to find
+            bomb = _alias_problem(node) if _ANCHOR.search(text) else None
             if bomb is not None:
                 self.report(*bomb)
                 return None, None
@@ -653,10 +656,13 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
     if deck is not None:
         names = loader._card_names
         lines = {name: loader.pos.at(("cards", i))[0] for i, name in names.items()}
+        # the card's own position (key "") and its fields that are there: a field the card
+        # lacks would only repeat the card's position (a cached deck keeps this table)
         fields = {
             (name, f): loader.pos.at(("cards", i, f))
             for i, name in names.items()
-            for f in ("code", "answer", "tests", "reference", "inputs", "params")
+            for f in ("", "code", "answer", "tests", "reference", "inputs", "params")
+            if not f or ("cards", i, f) in loader.pos.values
         }
         loaded = LoadedDeck(deck, path, hashlib.sha256(loader.raw).hexdigest(), lines, fields,
                             loader.pos.at(("id",)))

@@ -500,6 +500,11 @@ class Store:
             " AND NOT (repeat_pending = 1 AND last_day = ?) ORDER BY due_day", (day, day)))
         return QueueInputs(seen, due, repeats)  # type: ignore[arg-type]
 
+    def card_keys(self) -> list[Key]:
+        """Every card with a state (answered at least once)."""
+        return [tuple(row) for row in self.conn.execute(  # type: ignore[misc]
+            "SELECT deck_id, card_id FROM card_state INDEXED BY card_state_due")]
+
     def summaries(self) -> dict[Key, Summary]:
         return {
             (d, c): Summary(due, last, bool(pending), reviews, lapses)
