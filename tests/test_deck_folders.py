@@ -6,14 +6,25 @@ reported (stats, home), never fatal."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from quizcards.checker import trust
 from quizcards.cli import main
 from quizcards.config import load_config
+from quizcards.decks.loader import load_file
 from quizcards.errors import ConfigError
+from quizcards.library import Library
+
+from .conftest import REPO
 
 MINE = """\
 id: mine
@@ -83,3 +94,199 @@ def test_config_refuses_bad_deck_folders(value: str, message: str) -> None:
         load_config()
     text = str(err.value)
     assert f"{path}: deck_folders" in text and message in text, text
+
+
+# -- trusted as a whole: lint, check, watch ------------------------------------------------
+
+def test_lint_watch_on_a_configured_folder_runs_every_save(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizcards.decks import watch
+
+    folder = _folder(tmp_path)
+    _write_config(f'deck_folders = ["{folder}"]\n')
+    deck = folder / "sub" / "mine.yaml"
+    saves = iter([MINE.replace("answer: 2", "answer: 3")])
+
+    def save_once(_: float) -> None:  # the user saves between two looks at the files
+        text = next(saves, None)
+        if text is not None:
+            deck.write_text(text)
+
+    monkeypatch.setattr(watch.time, "sleep", save_once)
+    lines: list[str] = []
+    assert watch.watch([folder], out=lines.append, rounds=2) == 0
+    text = "\n".join(lines)
+    assert "not run" not in text, text
+    first, second = [i for i, line in enumerate(lines) if line.startswith("[")]
+    assert lines[first].endswith("watching 1 files (Ctrl+C stops)") and ": ok (" in lines[first]
+    assert any("disagrees with execution" in line for line in lines[first:second + 1]), text
+
+
+# -- links out of a configured folder ------------------------------------------------------
+
+def test_a_link_out_of_a_configured_folder_lends_no_trust(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    outside = tmp_path / "elsewhere" / "evil.yaml"
+    outside.parent.mkdir()
+    outside.write_text(EVIL)
+    link = folder / "evil.yaml"
+    link.symlink_to(outside)
+    (folder / "linked-dir").symlink_to(outside.parent, target_is_directory=True)
+    _write_config(f'deck_folders = ["{folder}"]\n')
+
+    loaded, _ = load_file(link)
+    assert loaded is not None and not trust.is_trusted(link, loaded.sha256)
+    code, out, _ = _cli(capsys, "lint", str(link))
+    assert code == 1 and "not run" in out and str(outside) in out
+    code, out, _ = _cli(capsys, "lint", str(folder))
+    assert code == 1 and "evil" in out and "not run" in out
+    refused = subprocess.run([sys.executable, "-m", "quizcards", "check", str(link), "sum",
+                              "--answer", "0", "--json"], capture_output=True, text=True,
+                             env=dict(os.environ), timeout=300)
+    assert refused.returncode == 2 and "will not run" in refused.stderr
+
+    # review, home, exam: the linked deck is not loaded (its code would run unasked)
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.deck("mine") is not None and lib.deck("evil") is None
+        problems = lib.stats().deck_problems
+        assert any("evil.yaml" in p and "outside your deck folders" in p for p in problems)
+    finally:
+        lib.close()
+
+
+def test_a_link_out_of_your_own_deck_folder_is_not_loaded_for_review(tmp_path: Path) -> None:
+    """The same hole without any config: review ran every deck found in your deck folder,
+    a link to a file anywhere included, without asking for trust."""
+    own = _home() / "data" / "decks"
+    own.mkdir(parents=True)
+    outside = tmp_path / "evil.yaml"
+    outside.write_text(EVIL)
+    (own / "evil.yaml").symlink_to(outside)
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.deck("evil") is None
+        assert any("outside your deck folders" in p for p in lib.stats().deck_problems)
+    finally:
+        lib.close()
+    trust.trust(outside, EVIL.encode())  # pinned for `check` and `lint`: review still
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")  # loads only decks of its folders
+    try:
+        assert lib.deck("evil") is None
+    finally:
+        lib.close()
+
+
+def test_a_configured_folder_that_is_itself_a_link_is_trusted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    real = _folder(tmp_path)
+    alias = tmp_path / "alias"
+    alias.symlink_to(real, target_is_directory=True)
+    _write_config(f'deck_folders = ["{alias}"]\n')
+    deck = alias / "sub" / "mine.yaml"
+    loaded, _ = load_file(deck)
+    assert loaded is not None and trust.is_trusted(deck, loaded.sha256)
+    assert trust.is_trusted(real / "sub" / "mine.yaml", loaded.sha256)
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.deck("mine") is not None and lib.decks.problems == []
+    finally:
+        lib.close()
+
+
+# -- loading beside the other decks --------------------------------------------------------
+
+def test_configured_decks_load_for_review_stats_and_exams(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    _write_config(f'deck_folders = ["{folder}"]\n')
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.deck("mine") is not None and lib.deck("torch-dim") is not None  # shipped
+        assert ("mine", "sum") in [ref.key for ref in lib.refs()]
+        assert lib.queue(decks=["mine"]).new == [("mine", "sum")]
+        stats = lib.stats()
+        assert stats.decks["mine"].cards == 1 and stats.folder_problems == []
+        assert any(c.deck_id == "mine" for c in lib.exam_plan_cards())
+    finally:
+        lib.close()
+
+
+def test_the_same_deck_id_in_two_folders_is_reported_with_its_position(
+        tmp_path: Path) -> None:
+    first, second = _folder(tmp_path, "a"), _folder(tmp_path, "b")
+    shipped_id = MINE.replace("id: mine", "id: torch-dim")
+    (second / "clash.yaml").write_text(shipped_id)
+    _write_config(f'deck_folders = ["{first}", "{second}"]\n')
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        problems = lib.stats().deck_problems
+        assert lib.deck("mine") is not None
+        assert lib.decks.deck("mine").path == first / "sub" / "mine.yaml"  # type: ignore[union-attr]
+        dup = [p for p in problems if "duplicate deck id 'mine'" in p]
+        assert len(dup) == 1 and dup[0].startswith(f"{second / 'sub' / 'mine.yaml'}:1:5: mine: ")
+        assert str(first / "sub" / "mine.yaml") in dup[0]
+        # a deck of yours with a shipped deck's id: reported, the shipped one stays
+        clash = [p for p in problems if "duplicate deck id 'torch-dim'" in p]
+        assert len(clash) == 1 and clash[0].startswith(f"{second / 'clash.yaml'}:1:5:")
+    finally:
+        lib.close()
+
+
+def test_a_folder_listed_twice_or_inside_another_loads_each_deck_once(tmp_path: Path) -> None:
+    own = _home() / "data" / "decks"
+    own.mkdir(parents=True)
+    (own / "own.yaml").write_text(MINE.replace("id: mine", "id: own"))
+    folder = _folder(tmp_path)
+    _write_config(f'deck_folders = ["{folder}", "{folder}/", "{folder / "sub"}", "{own}"]\n')
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.decks.problems == []
+        ids = [d.deck.id for d in lib.decks.decks]
+        assert ids.count("mine") == 1 and ids.count("own") == 1
+    finally:
+        lib.close()
+
+
+# -- folders that cannot be read ------------------------------------------------------------
+
+@pytest.fixture
+def user_place() -> Iterator[Path]:
+    """A folder an unprivileged uid can reach (pytest's own is root's alone)."""
+    base = Path("/var/tmp") if os.path.isdir("/var/tmp") else Path(tempfile.gettempdir())
+    place = Path(tempfile.mkdtemp(prefix="quizcards-folders-", dir=base))
+    place.chmod(0o755)
+    try:
+        yield place
+    finally:
+        for p in [place, *place.rglob("*")]:
+            if not p.is_symlink():
+                p.chmod(0o700)
+        shutil.rmtree(place)
+
+
+USER_UID = 4242
+
+
+def test_an_unreadable_folder_is_reported_by_stats(user_place: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the command as a throwaway uid (chmod 000 does not "
+                    "stop root)")
+    home = user_place / "home"
+    locked = _folder(user_place, "locked")
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(f'deck_folders = ["{locked}"]\n')
+    for p in [home, *home.rglob("*"), locked, *locked.rglob("*")]:
+        os.chown(p, USER_UID, USER_UID)
+    locked.chmod(0o000)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "QUIZCARDS_HOME": str(home),
+           "PYTHONPATH": str(REPO / "src")}
+    out = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "as_user.py"), str(USER_UID), "--",
+         sys.executable, "-m", "quizcards", "stats", "--json"],
+        env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["folder_problems"] == [
+        {"path": str(locked), "problem": "cannot be read (permission denied)"}]
+    assert "torch-dim" in data["decks"]  # everything else still loads

@@ -481,6 +481,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  history kept for a card no longer in its deck: {orphan}")
     for problem in data.deck_problems:
         print(f"  {problem}")
+    for folder in data.folder_problems:
+        print(f"  deck folder {folder.path}: {folder.problem} (its decks are not loaded; "
+              "see `quizcards folders list`)")
     return EXIT_OK
 
 
