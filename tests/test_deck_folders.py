@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,7 +97,121 @@ def test_config_refuses_bad_deck_folders(value: str, message: str) -> None:
     assert f"{path}: deck_folders" in text and message in text, text
 
 
+# -- quizcards folders add / remove / list -----------------------------------------------
+
+def test_folders_add_list_remove_keep_the_rest_of_the_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = ('# my settings\nscheduler = "fsrs"   # tried it\nnew_per_day = 7\n\n'
+                '[checker]\ntimeout = 3.0\n')
+    path = _write_config(original)
+    folder = _folder(tmp_path)
+    (folder / "notes.md").write_text("not a deck")
+    code, out, _ = _cli(capsys, "folders", "add", str(folder))
+    assert code == 0 and str(folder) in out
+    text = path.read_text()
+    assert text.startswith('# my settings\nscheduler = "fsrs"   # tried it\nnew_per_day = 7\n')
+    assert text.endswith("[checker]\ntimeout = 3.0\n")
+    config = load_config()
+    assert config.deck_folders == [folder] and config.scheduler == "fsrs"
+    assert config.new_per_day == 7 and config.checker.timeout == 3.0
+
+    code, out, _ = _cli(capsys, "folders", "add", str(folder) + "/")  # the same folder
+    assert code == 0 and "already" in out
+    assert path.read_text() == text
+
+    second = _folder(tmp_path, "more")
+    assert _cli(capsys, "folders", "add", str(second))[0] == 0
+    assert load_config().deck_folders == [folder, second]
+
+    code, out, _ = _cli(capsys, "folders", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert any(str(folder) in line and "1 deck file" in line for line in lines), out
+    code, out, _ = _cli(capsys, "folders", "list", "--json")
+    listed = json.loads(out)
+    assert [f["path"] for f in listed["folders"]] == [str(folder), str(second)]
+    assert listed["folders"][0] == {"path": str(folder), "exists": True,
+                                    "readable": True, "deck_files": 1, "problem": None}
+
+    code, out, _ = _cli(capsys, "folders", "remove", str(folder))
+    assert code == 0 and str(folder) in out
+    assert load_config().deck_folders == [second]
+    assert _config_file().read_text().startswith('# my settings\nscheduler = "fsrs"')
+    code, out, _ = _cli(capsys, "folders", "remove", str(folder))
+    assert code == 0 and "not one of your deck folders" in out
+
+
+def test_folders_add_stores_home_relative_and_absolute_paths(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    folder = _folder(tmp_path)
+    monkeypatch.chdir(folder)
+    assert _cli(capsys, "folders", "add", "sub")[0] == 0  # relative to where you are
+    assert tomllib.loads(_config_file().read_text())["deck_folders"] == ["~/notes/sub"]
+    assert load_config().deck_folders == [folder / "sub"]
+    code, out, _ = _cli(capsys, "folders", "remove", "~/notes/sub")  # as the file spells it
+    assert code == 0 and "removed" in out and load_config().deck_folders == []
+
+
+def test_folders_refuses_what_is_not_a_folder(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(capsys, "folders", "add", str(tmp_path / "missing"))
+    assert code == 2 and "no such folder" in err
+    (tmp_path / "file.yaml").write_text(MINE)
+    code, _, err = _cli(capsys, "folders", "add", str(tmp_path / "file.yaml"))
+    assert code == 2 and "not a folder" in err
+    assert not _config_file().exists()  # nothing written
+    assert _cli(capsys, "folders")[0] == 2  # no subcommand: a usage error
+    assert _cli(capsys, "folders", "add")[0] == 2
+
+
+def test_folders_add_refuses_a_broken_config_and_leaves_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write_config("scheduler = [\n")
+    code, _, err = _cli(capsys, "folders", "add", str(_folder(tmp_path)))
+    assert code == 1 and str(path) in err
+    assert path.read_text() == "scheduler = [\n"
+
+
 # -- trusted as a whole: lint, check, watch ------------------------------------------------
+
+def _check(path: Path, answer: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quizcards", "check", str(path), "sum",
+                           "--answer", answer, "--json"], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=300)
+
+
+def test_a_configured_folder_runs_without_trust_and_edits_need_no_retrust(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    deck = folder / "sub" / "mine.yaml"
+    # outside your folders: not run, and check refuses
+    code, out, _ = _cli(capsys, "lint", str(folder))
+    assert code == 1 and "not run" in out
+    assert _check(deck, "2").returncode == 2
+
+    assert _cli(capsys, "folders", "add", str(folder))[0] == 0
+    code, out, _ = _cli(capsys, "lint", str(folder))
+    assert code == 0, out
+    done = _check(deck, "2")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["correct"] is True
+
+    # an edit: no `quizcards trust` again, and the new code is what runs
+    deck.write_text(MINE.replace("result = 1 + 1", "result = 40 + 2").replace("answer: 2",
+                                                                              "answer: 42"))
+    code, out, _ = _cli(capsys, "lint", str(deck))
+    assert code == 0, out
+    done = _check(deck, "42")
+    assert done.returncode == 0 and json.loads(done.stdout)["correct"] is True
+    assert not (_home() / "config" / "trusted.json").exists()
+
+    # removed from the config: back to needing trust
+    assert _cli(capsys, "folders", "remove", str(folder))[0] == 0
+    code, out, _ = _cli(capsys, "lint", str(folder))
+    assert code == 1 and "not run" in out
+
 
 def test_lint_watch_on_a_configured_folder_runs_every_save(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,6 +364,30 @@ def test_a_folder_listed_twice_or_inside_another_loads_each_deck_once(tmp_path: 
 
 
 # -- folders that cannot be read ------------------------------------------------------------
+
+def test_a_missing_folder_is_reported_by_stats_never_fatal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    missing = tmp_path / "unplugged-disk" / "decks"
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    _write_config(f'deck_folders = ["{missing}", "{folder}", "{a_file}"]\n')
+    code, out, _ = _cli(capsys, "stats", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {"day", "scheduler", "due_today", "learning_today", "reviewed_today",
+            "new_left_today", "retention_30d", "streak", "decks", "leeches", "orphaned",
+            "deck_problems"} <= set(data)
+    assert data["folder_problems"] == [
+        {"path": str(missing), "problem": "no such folder"},
+        {"path": str(a_file), "problem": "not a folder"},
+    ]
+    assert "mine" in data["decks"]  # the folder that is there still loads
+    code, out, _ = _cli(capsys, "stats")
+    assert code == 0 and f"deck folder {missing}: no such folder" in out
+    code, out, _ = _cli(capsys, "folders", "list")
+    assert code == 0 and "no such folder" in out and "1 deck file" in out
+
 
 @pytest.fixture
 def user_place() -> Iterator[Path]:
