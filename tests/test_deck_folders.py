@@ -429,3 +429,23 @@ def test_an_unreadable_folder_is_reported_by_stats(user_place: Path) -> None:
     assert data["folder_problems"] == [
         {"path": str(locked), "problem": "cannot be read (permission denied)"}]
     assert "torch-dim" in data["decks"]  # everything else still loads
+
+
+# -- the home screen ---------------------------------------------------------------------
+
+async def test_home_shows_a_missing_folder_in_one_line(tmp_path: Path, checker: object) -> None:
+    from quizcards.ui.app import create_app
+
+    missing = tmp_path / "unplugged" / "decks"
+    _write_config(f'deck_folders = ["{missing}"]\n')
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    app = create_app(lib, checker)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        notice = app.screen.query_one("#folder-notice")
+        text = str(notice.render())
+        assert notice.display and "deck folder" in text.lower() and "no such folder" in text
+        assert str(missing)[:30] in text
+        assert notice.size.height == 1  # one line, whatever the path's length
+        assert app.screen.query_one("#decks").row_count > 0  # the shipped decks still load
+    lib.close()
