@@ -327,6 +327,24 @@ def test_configured_decks_load_for_review_stats_and_exams(tmp_path: Path) -> Non
         lib.close()
 
 
+def test_a_deck_repository_s_hidden_yaml_is_not_a_deck(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path, "repo")
+    (folder / ".github" / "workflows").mkdir(parents=True)
+    (folder / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
+    (folder / ".pre-commit-config.yaml").write_text("repos: []\n")
+    _write_config(f'deck_folders = ["{folder}"]\n')
+    lib = Library.open(db_path=tmp_path / "db.sqlite3")
+    try:
+        assert lib.deck("mine") is not None and lib.decks.problems == []
+    finally:
+        lib.close()
+    code, out, _ = _cli(capsys, "lint", "--no-exec", str(folder))
+    assert code == 0, out
+    code, out, _ = _cli(capsys, "folders", "list")
+    assert f"{folder}: ok, 1 deck file" in out
+
+
 def test_the_same_deck_id_in_two_folders_is_reported_with_its_position(
         tmp_path: Path) -> None:
     first, second = _folder(tmp_path, "a"), _folder(tmp_path, "b")
