@@ -155,12 +155,18 @@ def test_folders_add_stores_home_relative_and_absolute_paths(
 
 
 def test_folders_refuses_what_is_not_a_folder(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = _cli(capsys, "folders", "add", str(tmp_path / "missing"))
     assert code == 2 and "no such folder" in err
     (tmp_path / "file.yaml").write_text(MINE)
     code, _, err = _cli(capsys, "folders", "add", str(tmp_path / "file.yaml"))
     assert code == 2 and "not a folder" in err
+    for wide in ("/", str(_home()), str(tmp_path / "me")):  # root, your settings, your home
+        monkeypatch.setenv("HOME", str(tmp_path / "me"))
+        (tmp_path / "me").mkdir(exist_ok=True)
+        code, _, err = _cli(capsys, "folders", "add", wide)
+        assert code == 2 and "too wide to trust" in err, wide
     assert not _config_file().exists()  # nothing written
     assert _cli(capsys, "folders")[0] == 2  # no subcommand: a usage error
     assert _cli(capsys, "folders", "add")[0] == 2

@@ -565,6 +565,14 @@ def cmd_folders(args: argparse.Namespace) -> int:
                                  f"{args.folder}: no such folder (create it first)")
         except PermissionError:
             raise UsageError(f"{args.folder}: cannot be read (permission denied)") from None
+        real = folder.resolve()
+        from quizcards import paths
+
+        if real == Path(real.anchor) or real == Path.home().resolve() \
+                or paths.config_dir().resolve().is_relative_to(real):
+            raise UsageError(f"{args.folder}: too wide to trust as a whole (it holds your "
+                             "home or your quizcards settings); add the folder your decks are "
+                             "in")
         if any(_same_folder(folder, known) for known in expanded):
             print(f"{folder}: already one of your deck folders; nothing changed")
             return EXIT_OK
