@@ -108,6 +108,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="where to write the deck (default: your deck folder)")
     imp.add_argument("--force", action="store_true", help="replace an existing file")
 
+    folders = sub.add_parser("folders", help="your own deck folders (`deck_folders` in "
+                             "config.toml): loaded with your decks and trusted to run code")
+    verbs = folders.add_subparsers(dest="verb", metavar="add|remove|list", required=True)
+    add = verbs.add_parser("add", help="add a folder: its decks load and run without trust")
+    add.add_argument("folder", type=Path, metavar="DIR")
+    remove = verbs.add_parser("remove", help="take a folder out of your deck folders")
+    remove.add_argument("folder", type=Path, metavar="DIR")
+    listing = verbs.add_parser("list", help="each folder: there or not, how many deck files")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+
     stats = sub.add_parser("stats", help="today's numbers")
     stats.add_argument("--json", action="store_true")
 
@@ -481,6 +491,107 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  history kept for a card no longer in its deck: {orphan}")
     for problem in data.deck_problems:
         print(f"  {problem}")
+    for folder in data.folder_problems:
+        print(f"  deck folder {folder.path}: {folder.problem} (its decks are not loaded; "
+              "see `quizcards folders list`)")
+    return EXIT_OK
+
+
+def _folder_arg(folder: Path) -> Path:
+    """A folder as typed: `~` expanded, relative to where the command runs, normalised
+    (links kept: a folder reached through a link is listed as you named it)."""
+    import os
+
+    return Path(os.path.normpath(Path.cwd() / folder.expanduser()))
+
+
+def _folder_entry(folder: Path) -> str:
+    """How config.toml spells a folder: ~/... under your home (the file then travels
+    between machines), else the whole path."""
+    try:
+        inside = folder.relative_to(Path.home())
+    except (ValueError, RuntimeError):  # not under it, or no home known
+        return str(folder)
+    return "~" if inside == Path() else f"~/{inside.as_posix()}"
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them is missing
+        return False
+
+
+def cmd_folders(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from quizcards.config import check_deck_folders, config_path, load_config, save_settings
+    from quizcards.library import folder_statuses
+
+    config = load_config()  # a broken config is reported (and never rewritten) first
+    if args.verb == "list":
+        statuses = folder_statuses(config)
+        if args.json:
+            from dataclasses import asdict
+
+            print(json.dumps({"config": str(config_path()),
+                              "folders": [asdict(s) for s in statuses]},
+                             indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not statuses:
+            print("no deck folders of your own yet: `quizcards folders add DIR` adds one")
+        for status in statuses:
+            state = status.problem or f"ok, {plural(status.deck_files, 'deck file')}"
+            print(f"{status.path}: {state}")
+        from quizcards import paths
+
+        print(f"(also loaded and trusted: your deck folder {paths.user_decks_dir()} and the "
+              "shipped decks)")
+        return EXIT_OK
+    folder = _folder_arg(args.folder)
+    path = config_path()
+    try:
+        raw = tomllib.loads(path.read_text("utf-8")).get("deck_folders", [])
+    except FileNotFoundError:
+        raw = []
+    entries = [str(e) for e in raw]  # as the file spells them (load_config checked them)
+    expanded = check_deck_folders(entries)
+    if args.verb == "add":
+        try:
+            if not folder.is_dir():
+                raise UsageError(f"{args.folder}: not a folder" if folder.exists() else
+                                 f"{args.folder}: no such folder (create it first)")
+        except PermissionError:
+            raise UsageError(f"{args.folder}: cannot be read (permission denied)") from None
+        real = folder.resolve()
+        from quizcards import paths
+
+        if real == Path(real.anchor) or real == Path.home().resolve() \
+                or paths.config_dir().resolve().is_relative_to(real):
+            raise UsageError(f"{args.folder}: too wide to trust as a whole (it holds your "
+                             "home or your quizcards settings); add the folder your decks are "
+                             "in")
+        if any(_same_folder(folder, known) for known in expanded):
+            print(f"{folder}: already one of your deck folders; nothing changed")
+            return EXIT_OK
+        save_settings({"deck_folders": [*entries, _folder_entry(folder)]})
+        from quizcards.decks.loader import deck_files
+
+        count = sum(1 for _ in deck_files([folder]))
+        print(f"{folder}: added to your deck folders ({plural(count, 'deck file')}); its decks "
+              f"load with yours and run without `quizcards trust` (config: {path})")
+        return EXIT_OK
+    kept = [e for e, known in zip(entries, expanded, strict=True)
+            if not _same_folder(folder, known)]
+    if len(kept) == len(entries):
+        listed = ", ".join(str(e) for e in expanded) or "none"
+        print(f"{folder}: not one of your deck folders; nothing changed (they are: {listed})")
+        return EXIT_OK
+    save_settings({"deck_folders": kept})
+    print(f"{folder}: removed from your deck folders; its decks no longer load, and run "
+          "code only after `quizcards trust FILE`")
     return EXIT_OK
 
 
@@ -693,6 +804,7 @@ _COMMANDS = {
     "lint": cmd_lint,
     "check": cmd_check,
     "trust": cmd_trust,
+    "folders": cmd_folders,
     "optimize": cmd_optimize,
     "evaluate": cmd_evaluate,
 }

@@ -6,6 +6,7 @@
     rollover_hour = 4          # the study day starts at 4 am local time
     new_per_day = 20
     reviews_per_day = 200
+    deck_folders = ["~/notes/decks"]  # folders of your own decks: loaded and trusted as a whole
     [checker]                  # limits for cards that set none (unset: core/limits.py)
     timeout = 5.0              # seconds of wall time
     memory_mb = 2048           # MiB
@@ -16,11 +17,14 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -72,6 +76,30 @@ def check_fsrs_parameters(values: list[float]) -> list[float]:
     return [float(x) for x in values]
 
 
+def check_deck_folders(value: Any) -> list[Path]:
+    """`deck_folders` as written in config.toml: a list of absolute folder paths (`~` and
+    `~user` expanded, `..` and trailing slashes normalised). Raises ValueError for a person."""
+    if not isinstance(value, list):
+        raise ValueError(f"must be a list of folder paths, e.g. [\"~/notes/decks\"], got "
+                         f"{value!r}")
+    folders = []
+    for i, entry in enumerate(value, 1):
+        if not isinstance(entry, str):
+            raise ValueError(f"entry {i} is {entry!r}: each entry must be a folder path in "
+                             "quotes")
+        if not entry.strip():
+            raise ValueError(f"entry {i} is empty: write a folder path")
+        try:
+            expanded = os.path.expanduser(entry)
+        except (KeyError, RuntimeError):  # "~nobody/decks": no such user
+            raise ValueError(f"entry {i}: {entry!r} names no user this machine knows") from None
+        if not os.path.isabs(expanded):
+            raise ValueError(f"entry {i}: {entry!r} is a relative path: write the whole path "
+                             "(or start it with ~/), or use `quizcards folders add DIR`")
+        folders.append(Path(os.path.normpath(expanded)))
+    return folders
+
+
 class Config(_Strict):
     scheduler: Literal["sm2", "fsrs"] = Field(default="sm2", description="Scheduler.")
     desired_retention: float = Field(
@@ -83,6 +111,11 @@ class Config(_Strict):
     rollover_hour: int = Field(default=4, ge=0, le=23, description="Hour the day starts.")
     new_per_day: int = Field(default=20, ge=0, description="New cards a day, all decks.")
     reviews_per_day: int = Field(default=200, ge=0, description="Reviews a day, all decks.")
+    deck_folders: list[Path] = Field(
+        default_factory=list, description="Folders of your own decks (searched recursively "
+        "for *.yaml and *.yml): they load beside the shipped decks and your deck folder, and "
+        "their code runs without `quizcards trust`. Absolute paths or ~/...; "
+        "`quizcards folders add|remove|list` edits and checks them.")
     checker: CheckerConfig = Field(default_factory=CheckerConfig)
     decks: dict[str, DeckLimits] = Field(default_factory=dict, description="Per-deck limits.")
 
@@ -93,6 +126,11 @@ class Config(_Strict):
             raise ValueError(f"must be between {RETENTION_MIN} and {RETENTION_MAX} "
                              f"(the chance of recall at a review), got {value}")
         return value
+
+    @field_validator("deck_folders", mode="before")
+    @classmethod
+    def _folders(cls, value: Any) -> list[Path]:
+        return check_deck_folders(value)
 
     @field_validator("fsrs_parameters")
     @classmethod
@@ -121,6 +159,13 @@ def config_path() -> Path:
     return paths.config_dir() / "config.toml"
 
 
+def trusted_deck_folders(config: Config) -> list[Path]:
+    """Where decks load from and run code without `quizcards trust`, in load order: the
+    shipped decks, the user's deck folder, then `deck_folders` (as configured: not resolved,
+    perhaps missing)."""
+    return [paths.shipped_decks_dir(), paths.user_decks_dir(), *config.deck_folders]
+
+
 def load_config(path: Path | None = None) -> Config:
     """The config, or the defaults when there is no file. Errors name the file and key."""
     path = path or config_path()
@@ -147,19 +192,29 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError("\n".join(lines)) from None
 
 
-def _toml_value(value: float | list[float]) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(repr(float(x)) for x in value) + "]"
+Setting = float | list[float] | list[str]
+
+
+def _toml_scalar(value: float | str) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
     return repr(float(value))
+
+
+def _toml_value(value: Setting) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_scalar(x) for x in value) + "]"
+    return _toml_scalar(value)
 
 
 _TABLE = re.compile(r"^\s*\[", re.MULTILINE)
 
 
-def save_settings(values: dict[str, float | list[float]], path: Path | None = None) -> Path:
-    """Set top-level keys (`desired_retention`, `fsrs_parameters`) in config.toml, keeping
-    everything else in the file (comments, tables) as it was. The new text is validated
-    before it replaces the file, so a failure leaves the old file untouched."""
+def save_settings(values: Mapping[str, Setting], path: Path | None = None) -> Path:
+    """Set top-level keys (`desired_retention`, `fsrs_parameters`, `deck_folders`) in
+    config.toml, keeping everything else in the file (comments, tables) as it was. The new
+    text is validated before it replaces the file, so a failure leaves the old file
+    untouched."""
     path = path or config_path()
 
     def not_saved(why: str) -> ConfigError:
@@ -187,10 +242,11 @@ def save_settings(values: dict[str, float | list[float]], path: Path | None = No
                 head += "\n"
             text = head + line + "\n" + ("\n" if table else "") + text[top_end:]
     try:
-        loaded = Config.model_validate(tomllib.loads(text))
+        raw = tomllib.loads(text)
+        Config.model_validate(raw)
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
         raise not_saved(f"this file's layout defeats the rewrite: {exc}") from None
-    if any(getattr(loaded, key) != value for key, value in values.items()):
+    if any(raw.get(key) != value for key, value in values.items()):
         raise not_saved("another assignment of the same key would win")
     try:
         atomic_write(path, text.encode("utf-8"), through_links=True)  # a dotfiles link stays one

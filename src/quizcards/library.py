@@ -6,6 +6,8 @@ Shared by the CLI and the UI so both build today's queue and stats the same way.
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from quizcards import paths
 from quizcards.clock import now_utc
-from quizcards.config import Config, load_config
+from quizcards.config import Config, load_config, trusted_deck_folders
 from quizcards.core.day import day_to_iso
 from quizcards.core.models import CardBase, Deck
 from quizcards.core.queue import (
@@ -28,25 +30,116 @@ from quizcards.core.queue import (
     build_queue,
     deck_counts,
 )
-from quizcards.decks.loader import LoadedDeck, LoadResult, load_paths
+from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, deck_files, load_paths
 from quizcards.store.db import Answer, HistoryEntry, Store, Undone
 from quizcards.store.lease import Owner
 
 # the store's result types, for the front ends (which import no store module)
-__all__ = ["CardDetail", "DeckCounts", "HistoryEntry", "Library", "Owner", "StatsReport",
-           "TodayStats", "Undone"]
+__all__ = ["CardDetail", "DeckCounts", "FolderProblem", "FolderStatus", "HistoryEntry",
+           "Library", "Owner", "StatsReport", "TodayStats", "Undone"]
 
 if TYPE_CHECKING:
     from quizcards.core.exam import ExamCard
     from quizcards.decks.cache import DeckCache
 
 
-def deck_folders() -> list[Path]:
-    folders = [paths.shipped_decks_dir()]
-    own = paths.user_decks_dir()
-    if own.is_dir():
-        folders.append(own)
-    return folders
+@dataclass(frozen=True)
+class FolderProblem:
+    """A folder of `deck_folders` that cannot be used now (skipped, never fatal)."""
+
+    path: str
+    problem: str  # "no such folder", "not a folder", "cannot be read (permission denied)"
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """One folder of `deck_folders` as it is now (`quizcards folders list`)."""
+
+    path: str
+    exists: bool
+    readable: bool
+    deck_files: int  # *.yaml and *.yml files under it, at any depth
+    problem: str | None  # None: it loads
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why decks cannot be loaded from `folder`, or None."""
+    try:
+        info = os.stat(folder)
+        if not stat.S_ISDIR(info.st_mode):
+            return "not a folder"
+        with os.scandir(folder):
+            pass
+    except (FileNotFoundError, NotADirectoryError):
+        return "no such folder"
+    except PermissionError:
+        return "cannot be read (permission denied)"
+    except OSError as exc:
+        return f"cannot be read ({(exc.strerror or str(exc)).lower()})"
+    return None
+
+
+def _configured(config: Config) -> tuple[list[Path], list[FolderProblem]]:
+    """The folders decks load from, in order (shipped, the user's, `deck_folders` that can
+    be read), and the configured folders that cannot be used."""
+    shipped, own, *configured = trusted_deck_folders(config)
+    folders = [shipped, *([own] if own.is_dir() else [])]
+    problems = []
+    for folder in configured:
+        problem = _folder_problem(folder)
+        if problem is None:
+            folders.append(folder)
+        else:
+            problems.append(FolderProblem(str(folder), problem))
+    return folders, problems
+
+
+def deck_folders(config: Config | None = None) -> list[Path]:
+    """The folders decks load from: the shipped decks, the user's deck folder (when there
+    is one) and the folders of `deck_folders` that can be read."""
+    return _configured(config or load_config())[0]
+
+
+def folder_statuses(config: Config) -> list[FolderStatus]:
+    """Each folder of `deck_folders`: there, readable, how many deck files it holds."""
+    statuses = []
+    for folder in config.deck_folders:
+        problem = _folder_problem(folder)
+        count = sum(1 for _ in deck_files([folder])) if problem is None else 0
+        statuses.append(FolderStatus(str(folder), problem not in ("no such folder",
+                                                                 "not a folder"),
+                                     problem is None, count, problem))
+    return statuses
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load_decks(folders: list[Path], cache: DeckCache) -> LoadResult:
+    """Every deck under `folders` whose real path is in one of them, each file once (a folder
+    listed twice or inside another adds nothing). A link out of them is reported and not
+    loaded: what loads here is reviewed, and review runs a deck's code without asking."""
+    real_folders = [folder.resolve() for folder in folders]
+    files, seen, outside = [], set(), []
+    for path in deck_files(folders):
+        real = path.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        if not paths.within(real, real_folders):
+            outside.append(Problem(
+                _display(path), 1, 1, path.stem, None,
+                f"not loaded: a link to {real}, outside your deck folders (add the folder it "
+                "is in with `quizcards folders add DIR`)"))
+            continue
+        files.append(path)
+    result = load_paths(files, cache)
+    result.problems.extend(outside)
+    return result
 
 
 def _cache_beside(db_path: Path) -> DeckCache:
@@ -81,6 +174,7 @@ class TodayStats:
     leeches: list[str]
     orphaned: list[str]
     deck_problems: list[str]
+    folder_problems: list[FolderProblem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,6 +230,8 @@ class Library:
     decks: LoadResult
     store: Store
     deck_paths: list[Path] = field(default_factory=list)
+    folder_problems: list[FolderProblem] = field(default_factory=list)
+    own_folders: bool = False  # deck_paths are the configured ones (looked at again on reload)
     _refs: list[CardRef] | None = field(default=None, repr=False)
     _index: dict[Key, tuple[int, CardRef]] = field(default_factory=dict, repr=False)
 
@@ -143,16 +239,22 @@ class Library:
     def open(cls, deck_paths: Iterable[Path] | None = None, config: Config | None = None,
              db_path: Path | None = None) -> Library:
         config = config or load_config()
-        folders = list(deck_paths) if deck_paths is not None else deck_folders()
+        if deck_paths is None:
+            folders, problems = _configured(config)
+        else:
+            folders, problems = list(deck_paths), []
         db_path = db_path or paths.database_path()
         store = Store.open(db_path, config.scheduler, config.day_rule, config.fsrs_settings)
-        library = cls(config, LoadResult(), store, folders)
+        library = cls(config, LoadResult(), store, folders, problems, deck_paths is None)
         library._load()
         return library
 
     def reload(self) -> list[str]:
         """Load the decks again (after an edit); returns the problems found, as text.
-        Only the decks whose files changed are parsed again."""
+        Only the decks whose files changed are parsed again; a configured folder that was
+        missing and is back loads too."""
+        if self.own_folders:
+            self.deck_paths, self.folder_problems = _configured(self.config)
         self._load()
         return [str(p) for p in self.decks.problems]
 
@@ -164,7 +266,7 @@ class Library:
         paused = gc.isenabled()
         gc.disable()
         try:
-            self.decks = load_paths(self.deck_paths, _cache_beside(self.store.path))
+            self.decks = _load_decks(self.deck_paths, _cache_beside(self.store.path))
             self._refs = None
             cards = len(self.refs())
         finally:
@@ -265,6 +367,7 @@ class Library:
             leeches=[f"{d}/{c}" for d, c in self.store.leeches()],
             orphaned=[f"{d}/{c}" for d, c in self.orphans()],
             deck_problems=[str(p) for p in self.decks.problems],
+            folder_problems=list(self.folder_problems),
         )
 
     def stats_report(self, now: datetime | None = None) -> StatsReport:

@@ -48,3 +48,10 @@ def user_decks_dir() -> Path:
 
 def database_path() -> Path:
     return data_dir() / "quizcards.sqlite3"
+
+
+def within(path: Path, folders: list[Path]) -> bool:
+    """Is the file `path` really (links followed) in one of `folders` (already resolved)?
+    A link in a folder that points out of every folder is not in it."""
+    real = path.resolve()
+    return any(real == folder or real.is_relative_to(folder) for folder in folders)

@@ -1,4 +1,8 @@
-"""Trust for decks from outside the shipped and the user's own folders (direnv-style `allow`).
+"""Trust for decks from outside the trusted folders (direnv-style `allow`).
+
+The shipped decks, the user's deck folder and the folders listed in `deck_folders` are
+trusted as a whole: a deck whose real path (links followed) is inside one of them runs code,
+edited or not. A link in such a folder that points out of them lends no trust.
 
 Such a deck runs code only after `quizcards trust PATH`, which pins the SHA-256 of the bytes
 it read: an edited file is untrusted again until trusted anew. A check compares the pin with
@@ -13,6 +17,7 @@ import json
 from pathlib import Path
 
 from quizcards import paths
+from quizcards.config import load_config, trusted_deck_folders
 from quizcards.errors import ConfigError, TrustError
 from quizcards.files import atomic_write
 
@@ -43,25 +48,36 @@ def file_hash(data: bytes) -> str:
 
 
 def trusted_folders() -> list[Path]:
-    return [paths.shipped_decks_dir().resolve(), paths.user_decks_dir().resolve()]
+    """The folders whose decks run code without asking, resolved (raises ConfigError when
+    config.toml is invalid)."""
+    return [folder.resolve() for folder in trusted_deck_folders(load_config())]
 
 
-def is_trusted(path: Path, sha256: str) -> bool:
-    """May this deck's code run? `sha256` is the hash of the bytes that were parsed."""
-    real = path.resolve()
-    if any(real.is_relative_to(folder) for folder in trusted_folders()):
+def is_trusted(path: Path, sha256: str, folders: list[Path] | None = None) -> bool:
+    """May this deck's code run? `sha256` is the hash of the bytes that were parsed;
+    `folders`: trusted_folders(), when the caller asks about many decks."""
+    if paths.within(path, trusted_folders() if folders is None else folders):
         return True
-    pinned = _load().get(str(real))
+    pinned = _load().get(str(path.resolve()))
     return pinned is not None and pinned == sha256
+
+
+def why_untrusted(path: Path) -> str:
+    """Why a deck that is_trusted refused may not run, for a message ("it ...")."""
+    real = path.resolve()
+    if str(real) in _load():
+        return "changed since you trusted it"
+    if path.is_symlink():
+        return f"is a link to {real}, outside your deck folders"
+    return "is outside your deck folders"
 
 
 def require_trust(path: Path, sha256: str) -> None:
     if not is_trusted(path, sha256):
-        pinned = str(path.resolve()) in _load()
-        why = "it changed since you trusted it" if pinned else "it is not from your deck folders"
         raise TrustError(
-            f"{path}: this deck's code will not run: {why}. Read it, then run "
-            f"`quizcards trust {path}` to allow it."
+            f"{path}: this deck's code will not run: it {why_untrusted(path)}. Read it, then "
+            f"run `quizcards trust {path}` to allow it (or `quizcards folders add DIR` to "
+            "trust the folder it really is in)."
         )
 
 

@@ -81,16 +81,18 @@ class _Run:
 
 
 def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]:
-    from quizcards.checker.trust import is_trusted
+    from quizcards.checker.trust import is_trusted, trusted_folders, why_untrusted
     from quizcards.installed import gate
 
     runs: list[_Run] = []
+    folders = trusted_folders()
     for loaded in result.decks:
-        if not is_trusted(loaded.path, loaded.sha256):
+        if not is_trusted(loaded.path, loaded.sha256, folders):
             report.problems.append(Problem(
                 _rel(loaded.path), 1, 1, loaded.deck.id, None,
-                f"not run: this deck is outside your deck folders; run "
-                f"`quizcards trust {loaded.path}` after reading it"))
+                f"not run: this deck {why_untrusted(loaded.path)}; run `quizcards trust "
+                f"{loaded.path}` after reading it, or add its folder to your deck folders "
+                "(`quizcards folders add DIR`)"))
             continue
         for card in loaded.deck.cards:
             if not card.executable:

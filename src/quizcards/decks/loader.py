@@ -678,10 +678,13 @@ def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
 
 
 def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """YAML files named directly or found (recursively, sorted) under folders."""
+    """YAML files named directly or found (recursively, sorted) under folders; under a
+    folder, hidden files and folders are left out (a deck repository's `.github/*.yml`)."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            yield from sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                and not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
             yield path
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,9 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from quizcards.ui.base import AppScreen
+
+if TYPE_CHECKING:
+    from quizcards.library import FolderProblem
 
 
 class HomeScreen(AppScreen):
@@ -26,6 +31,7 @@ class HomeScreen(AppScreen):
         yield Header(show_clock=False)
         with Vertical(id="home"):
             yield Static(id="today")
+            yield Static(id="folder-notice")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="problems")
         yield Footer()
@@ -78,6 +84,10 @@ class HomeScreen(AppScreen):
             f" · {stats.learning_today} learning · {stats.new_left_today} new"
             f"   [dim]streak[/dim] {stats.streak}d  [dim]kept (30d)[/dim] {ret}"
         )
+        notice = self.query_one("#folder-notice", Static)
+        notice.display = bool(stats.folder_problems)
+        if stats.folder_problems:
+            notice.update(_folder_notice(stats.folder_problems))
         problems = stats.deck_problems
         panel = self.query_one("#problems", Static)
         panel.display = bool(problems)
@@ -112,6 +122,15 @@ class HomeScreen(AppScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.qapp.action_review(event.row_key.value)
+
+
+def _folder_notice(problems: list[FolderProblem]) -> Text:
+    """One line for the deck folders that cannot be used (the CSS cuts it to the width);
+    `quizcards folders list` tells more."""
+    if len(problems) == 1:
+        return Text(f"Deck folder not loaded, {problems[0].problem}: {problems[0].path}")
+    return Text(f"{len(problems)} deck folders not loaded: "
+                + ", ".join(f"{p.path} ({p.problem})" for p in problems))
 
 
 def _num(n: int, colour: str) -> Text:
