@@ -234,6 +234,10 @@ CREATE TEMP VIEW IF NOT EXISTS live_reviews AS
 SELECT * FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
 """
 
+# an event's target is a live answer (by the uid index: no scan of the log)
+LIVE_TARGET = ("EXISTS (SELECT 1 FROM reviews r WHERE r.uid = e.target AND r.mode = 'review'"
+               " AND NOT EXISTS (SELECT 1 FROM undos u WHERE u.review_id = r.id))")
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
 
@@ -564,8 +568,8 @@ class Store:
         the answer that made the card a leech is live (logged and not undone)."""
         suspended, buried_day, leech, seen = False, None, False, False
         for kind, day, value, live in self.conn.execute(
-                "SELECT kind, day, value, target IN (SELECT uid FROM live_reviews)"
-                " FROM events WHERE deck_id = ? AND card_id = ? AND kind != 'undo'"
+                f"SELECT kind, day, value, {LIVE_TARGET} FROM events e"
+                " WHERE deck_id = ? AND card_id = ? AND kind != 'undo'"
                 " ORDER BY time_ms, uid", key):
             seen = True  # a card with events keeps its row (all clear, maybe)
             if kind == "leech" and not live:
@@ -597,8 +601,8 @@ class Store:
         if state is None or not schedule.is_leech(state):
             return False
         if self.conn.execute(
-                "SELECT 1 FROM events WHERE deck_id = ? AND card_id = ? AND kind = 'leech'"
-                " AND target IN (SELECT uid FROM live_reviews)", key).fetchone():
+                "SELECT 1 FROM events e WHERE deck_id = ? AND card_id = ? AND kind = 'leech'"
+                f" AND {LIVE_TARGET}", key).fetchone():
             return False
         current = schedule.initial(self.scheduler)
         for uid, time_ms, grade, day in self.conn.execute(
