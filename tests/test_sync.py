@@ -461,3 +461,86 @@ def test_a_new_database_has_a_device_and_uids(tmp_path: Path) -> None:
     assert store.conn.execute("SELECT count(*) FROM events WHERE kind = 'suspend'"
                               " AND uid IS NOT NULL").fetchone()[0] == 1
 
+
+# -- the command and the config ------------------------------------------------------------
+def _home(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
+          config: str = "") -> Path:
+    home = tmp_path / name
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(config)
+    monkeypatch.setenv("QUIZCARDS_HOME", str(home))
+    return home
+
+
+def test_the_sync_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    from quizcards.cli import main
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    a_home = _home(tmp_path, "a", monkeypatch)
+    a = _open(a_home / "data" / "quizcards.sqlite3")
+    a.record(Answer("torch-dim", "max-dim1-shape", grade=4), T0)
+    a.close()
+    assert main(["sync", str(shared)]) == 0
+    out = capsys.readouterr().out
+    assert "sent 1, received 0" in out
+    _home(tmp_path, "b", monkeypatch)
+    assert main(["sync", str(shared), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sent"] == 0 and data["received"] == 1 and data["devices"] == 1
+    assert data["skipped_files"] == [] and data["folder"] == str(shared)
+    (shared / "stray.txt").write_text("?")
+    assert main(["sync", str(shared)]) == 0
+    assert "skipped 1 file: " + str(shared / "stray.txt") in capsys.readouterr().out
+    assert main(["sync", str(tmp_path / "nowhere")]) == 1
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["sync"]) == 2  # no folder given and none in the config
+    assert "sync_dir" in capsys.readouterr().err
+    assert main(["sync", str(shared), "--frobnicate"]) == 2
+
+
+def test_sync_dir_in_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizcards.config import load_config
+    from quizcards.errors import ConfigError
+
+    home = _home(tmp_path, "a", monkeypatch, 'sync_dir = "~/Sync/quizcards"\n')
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert load_config().sync_path == tmp_path / "Sync" / "quizcards"
+    for bad in ("sync_dir = 5", 'sync_dir = ""', 'sync_dir = ["a"]'):
+        (home / "config" / "config.toml").write_text(bad + "\n")
+        with pytest.raises(ConfigError, match="sync_dir"):
+            load_config()
+    (home / "config" / "config.toml").write_text("")
+    assert load_config().sync_path is None
+
+
+def test_review_plain_syncs_at_start_and_at_quit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from quizcards.cli import main
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    other = _open(tmp_path / "other.sqlite3")
+    other.record(Answer("d", "from-elsewhere", grade=4), T0)
+    _sync(other, shared)
+    _home(tmp_path, "a", monkeypatch, f'sync_dir = "{shared}"\n')
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
+    assert main(["review", "--plain", "--deck", "torch-dim"]) == 0
+    err = capsys.readouterr().err
+    assert "received 1 from 1 device" in err
+    a = _open(tmp_path / "a" / "data" / "quizcards.sqlite3")
+    assert a.state(("d", "from-elsewhere")) is not None
+    a.close()
+
+
+def test_a_failing_sync_at_start_is_a_message_not_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from quizcards.cli import main
+
+    _home(tmp_path, "a", monkeypatch, f'sync_dir = "{tmp_path / "missing"}"\n')
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
+    assert main(["review", "--plain", "--deck", "torch-dim"]) == 0
+    assert "not synced" in capsys.readouterr().err
