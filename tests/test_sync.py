@@ -191,6 +191,24 @@ def test_any_order_and_number_of_syncs_converges(steps: list[str], scheduler: st
         a.close(), b.close()
 
 
+def test_a_leech_that_only_the_merged_answers_make_is_flagged_once(tmp_path: Path) -> None:
+    """Four lapses here, four there: neither device made a leech, the merged log does."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    a, b = _open(tmp_path / "a.sqlite3"), _open(tmp_path / "b.sqlite3")
+    key = ("d", "x")
+    a.record(Answer(*key, grade=5), T0)
+    for i in range(4):
+        a.record(Answer(*key, grade=1), T0 + timedelta(days=1 + i))
+    for i in range(5):  # b's first answer is to a new card: no lapse on b alone
+        b.record(Answer(*key, grade=1), T0 + timedelta(days=10 + i))
+    assert a.leeches() == [] and b.leeches() == []
+    _sync(a, folder), _sync(b, folder), _sync(a, folder)
+    _same(a, b)
+    assert a.leeches() == [key] and a.flags()[key].suspended
+    assert a.conn.execute("SELECT count(*) FROM events WHERE kind = 'leech'").fetchone()[0] == 1
+
+
 # -- the folder's contents -----------------------------------------------------------------
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.jsonl"))
@@ -260,6 +278,7 @@ def test_foreign_and_garbage_files_are_skipped_with_a_message(tmp_path: Path) ->
     (shared / "junk").mkdir()
     (shared / "junk" / "noise.jsonl").write_bytes(bytes(range(256)) * 4)
     (shared / "junk" / "other.jsonl").write_text('{"not": "ours"}\n')
+    (shared / "junk" / "big.jsonl").write_bytes(b"x" * (1 << 25))  # no newline: not read whole
     (shared / a.device / "notes.txt").write_text("hello\n")
     (shared / ".stfolder").mkdir()  # a sync tool's own: ignored silently
     (shared / ".git").mkdir()
@@ -267,7 +286,7 @@ def test_foreign_and_garbage_files_are_skipped_with_a_message(tmp_path: Path) ->
     report = _sync(b, shared)
     assert report.received == 1
     skipped = {Path(name).name for name, _ in report.skipped_files}
-    assert skipped == {"README.txt", "noise.jsonl", "other.jsonl", "notes.txt"}
+    assert skipped == {"README.txt", "noise.jsonl", "other.jsonl", "notes.txt", "big.jsonl"}
     assert b.state(("d", "x")) is not None
 
 

@@ -58,6 +58,8 @@ MODES = ("review", "exam")
 EVENT_KINDS = ("undo", "suspend", "unsuspend", "bury", "leech", "set")
 MAX_ID = 200  # characters in a uid, device, deck or card id
 MAX_TEXT = 1 << 20  # characters in an answer
+MAX_LINE = 1 << 24  # bytes in a line of a file (16 MiB)
+MAX_HEADER = 1 << 16  # bytes in its header line
 MAX_MS = 1 << 53  # a time in Unix ms (year 285,000): beyond, not a time
 MAX_DAY = 10_000_000
 
@@ -211,32 +213,48 @@ class FileRead:
 NOT_OURS = "not a quizcards sync file"
 
 
+def _header(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The header of a file that looks like ours (read alone first: a big file that is not
+    ours is not read whole), or why not."""
+    with path.open("rb") as f:
+        first = f.readline(MAX_HEADER)
+    if not first.endswith(b"\n"):
+        if len(first) >= MAX_HEADER:
+            return None, NOT_OURS
+        return None, "incomplete (no header yet; read again at the next sync)"
+    try:
+        header = json.loads(first.decode("utf-8"))
+    except ValueError:
+        return None, NOT_OURS
+    if not isinstance(header, dict) or "quizcards_sync" not in header:
+        return None, NOT_OURS
+    version, count = header.get("quizcards_sync"), header.get("entries")
+    if type(version) is not int or type(count) is not int or count < 0:
+        return None, NOT_OURS
+    if version > FORMAT:
+        return None, f"written by a newer quizcards (format {version}); upgrade to read it"
+    return header, None
+
+
 def read_file(path: Path, name: str) -> FileRead:
     """The entries of one file, as far as it is complete. `name`: its key in the store."""
     try:
-        data = path.read_bytes()
+        header, why = _header(path)
+        data = b"" if header is None else path.read_bytes()
     except OSError as exc:
         return FileRead(None, f"cannot read: {exc.strerror or exc}")
+    if header is None:
+        return FileRead(None, why)
+    count = header["entries"]
     lines = data.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline, as every file of ours does
-    if not lines:
-        return FileRead(None, "incomplete (no header yet; read again at the next sync)")
-    try:
-        header = json.loads(lines[0].decode("utf-8"))
-    except ValueError:
-        return FileRead(None, NOT_OURS)
-    if not isinstance(header, dict) or "quizcards_sync" not in header:
-        return FileRead(None, NOT_OURS)
-    version, count = header.get("quizcards_sync"), header.get("entries")
-    if type(version) is not int or type(count) is not int or count < 0:
-        return FileRead(None, NOT_OURS)
-    if version > FORMAT:
-        return FileRead(None, f"written by a newer quizcards (format {version}); upgrade "
-                        "to read it")
     result = FileRead(IncomingFile(name, len(data), False))
     assert result.incoming is not None
     broken: list[int] = []
     for number, raw in enumerate(lines[1:], start=2):
+        if len(raw) > MAX_LINE:
+            result.bad_entries.append(f"{path}: line {number}: longer than {MAX_LINE} bytes")
+            continue
         try:
             obj = json.loads(raw.decode("utf-8"))
         except ValueError:  # bad UTF-8 is a ValueError too
