@@ -20,6 +20,8 @@
   `undos` and `card_flags` are derived from them: `card_flags` is the fold of a card's
   events in (time, uid) order, a leech event counting while the answer that made the card
   a leech is live. So undoing that answer puts the flags back as the other events make them.
+  (`leech_flags_before`, written by schema 3, is read once: by the migration to 4.) Undo
+  takes back the latest answer made here, never one that came from another device.
 - Card states are the replay of the live answers in (time, uid) order. A device's own
   entries for a card never sort before the card's latest one: an answer or a flag change
   made while the clock reads earlier (set back, or behind another device's) is logged one
