@@ -186,7 +186,7 @@ def test_a_version_1_database_migrates_and_keeps_its_history(tmp_path: Path) -> 
         conn.execute("INSERT INTO reviews (deck_id, card_id, time_ms, day, grade, scheduler,"
                      " state_after) VALUES ('d', 'a', 0, 1, 5, 'sm2', '{}')")
     store = Store.open(db, "sm2", RULE)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
     assert store.last_exam("{}") is None  # the exams table exists now
     store.close()

@@ -23,6 +23,7 @@ from quizcards.errors import QuizcardsError, TrustError, UsageError
 
 if TYPE_CHECKING:
     from quizcards.decks.loader import LoadedDeck
+    from quizcards.library import Library
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -117,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("folder", type=Path, metavar="DIR")
     listing = verbs.add_parser("list", help="each folder: there or not, how many deck files")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sync = sub.add_parser("sync", help="merge your history with your other devices through a "
+                          "folder that git, Syncthing, Dropbox or a network drive keeps in step")
+    sync.add_argument("folder", nargs="?", type=Path, default=None, metavar="DIR",
+                      help="the shared folder (default: sync_dir in config.toml)")
+    sync.add_argument("--json", action="store_true", help="print one JSON object")
 
     stats = sub.add_parser("stats", help="today's numbers")
     stats.add_argument("--json", action="store_true")
@@ -302,9 +309,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     decks, tags = getattr(args, "deck", []), getattr(args, "tag", [])
     library = Library.open()
+    synced = False
     try:
         _require_known("deck", decks, {d.deck.id for d in library.decks.decks})
         _require_known("tag", tags, {t for ref in library.refs() for t in ref.tags})
+        synced = _sync_quietly(library, "at start")
         if getattr(args, "plain", False) or not sys.stdout.isatty() or not sys.stdin.isatty():
             from quizcards import line_review
 
@@ -314,7 +323,53 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         create_app(library, decks=decks, tags=tags, start_review=args.command == "review").run()
     finally:
+        if synced:
+            _sync_quietly(library, "at quit")
         library.close()
+    return EXIT_OK
+
+
+def _sync_quietly(library: Library, when: str) -> bool:
+    """With `sync_dir` set: sync, and say what it did on stderr. A failure is a message,
+    never the end of the session. False when there is no sync_dir."""
+    if library.config.sync_path is None:
+        return False
+    if library.read_only:  # another app records here: it syncs when it quits
+        return True
+    try:
+        report = library.sync()
+    except Exception as exc:  # a sync that fails must not take the review with it
+        print(f"quizcards: not synced {when}: {exc}", file=sys.stderr)
+        return True
+    print(f"quizcards: synced {when} ({library.config.sync_path}): {report.summary()}",
+          file=sys.stderr)
+    for line in report.skipped_entries:
+        print(f"  skipped {line}", file=sys.stderr)
+    return True
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from quizcards import paths
+    from quizcards.config import load_config
+    from quizcards.store.db import Store
+    from quizcards.sync import sync_folder
+
+    config = load_config()
+    folder = args.folder or config.sync_path
+    if folder is None:
+        raise UsageError("which folder? `quizcards sync DIR`, or set sync_dir in config.toml")
+    store = Store.open(paths.database_path(), config.scheduler, config.day_rule,
+                       config.fsrs_settings)
+    try:
+        report = sync_folder(store, folder)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{report.folder}: {report.summary()}")
+    for line in report.skipped_entries:
+        print(f"  skipped {line}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -800,6 +855,7 @@ _COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "stats": cmd_stats,
+    "sync": cmd_sync,
     "schema": cmd_schema,
     "lint": cmd_lint,
     "check": cmd_check,

@@ -7,6 +7,7 @@
     new_per_day = 20
     reviews_per_day = 200
     deck_folders = ["~/notes/decks"]  # folders of your own decks: loaded and trusted as a whole
+    sync_dir = "~/Sync/quizcards"  # a folder your sync tool keeps in step: synced at start, quit
     [checker]                  # limits for cards that set none (unset: core/limits.py)
     timeout = 5.0              # seconds of wall time
     memory_mb = 2048           # MiB
@@ -116,6 +117,9 @@ class Config(_Strict):
         "for *.yaml and *.yml): they load beside the shipped decks and your deck folder, and "
         "their code runs without `quizcards trust`. Absolute paths or ~/...; "
         "`quizcards folders add|remove|list` edits and checks them.")
+    sync_dir: str | None = Field(
+        default=None, description="A folder git, Syncthing, Dropbox or a network drive keeps "
+        "in step: the app syncs through it at start and at quit (`quizcards sync`).")
     checker: CheckerConfig = Field(default_factory=CheckerConfig)
     decks: dict[str, DeckLimits] = Field(default_factory=dict, description="Per-deck limits.")
 
@@ -136,6 +140,18 @@ class Config(_Strict):
     @classmethod
     def _parameters(cls, value: list[float] | None) -> list[float] | None:
         return None if value is None else check_fsrs_parameters(value)
+
+    @field_validator("sync_dir")
+    @classmethod
+    def _sync_dir(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "\0" in value):
+            raise ValueError("must be the path of a folder")
+        return value
+
+    @property
+    def sync_path(self) -> Path | None:
+        """`sync_dir` with `~` expanded (None: not set)."""
+        return None if self.sync_dir is None else Path(self.sync_dir).expanduser()
 
     @property
     def day_rule(self) -> DayRule:

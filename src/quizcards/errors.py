@@ -37,6 +37,10 @@ class OptimizerMissing(QuizcardsError):
     """`quizcards optimize` needs the FSRS optimizer, an optional extra that does not load."""
 
 
+class SyncError(QuizcardsError):
+    """The sync folder cannot be used: missing, not a folder, or not writable."""
+
+
 class ReadOnlyProfile(StoreError):
     """This app may not change cards: it chose read-only, or another one took over."""
 

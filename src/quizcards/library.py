@@ -41,6 +41,7 @@ __all__ = ["CardDetail", "DeckCounts", "FolderProblem", "FolderStatus", "History
 if TYPE_CHECKING:
     from quizcards.core.exam import ExamCard
     from quizcards.decks.cache import DeckCache
+    from quizcards.sync import SyncReport
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,18 @@ class Library:
         self.store.set_suspended(key, suspended)
 
     # -- the profile ---------------------------------------------------------------------
+    def sync(self, folder: Path | None = None) -> SyncReport:
+        """Sync through `folder` (default: `sync_dir` in the config). Raises UsageError when
+        there is neither, SyncError when the folder cannot be used, StoreError (read-only)."""
+        from quizcards.errors import UsageError
+        from quizcards.sync import sync_folder
+
+        folder = folder or self.config.sync_path
+        if folder is None:
+            raise UsageError("which folder? `quizcards sync DIR`, or set sync_dir in "
+                             "config.toml")
+        return sync_folder(self.store, folder)
+
     def claim(self, take_over: bool = False, when: datetime | None = None) -> Owner | None:
         """Become the app that records on this profile; the other owner when one is
         running (nothing claimed then, unless `take_over`)."""

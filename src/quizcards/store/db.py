@@ -14,15 +14,25 @@
   its time truncated to the millisecond (what the log keeps, so a replay gives the very
   state computed live), and the scheduler's version ("sm2 1", "fsrs 6.3.2"). Replays use the
   logged day, not the day the clock gives now.
-- An answer that makes a card a leech saves the card's flags before it; undoing that answer
-  puts them back.
+- Every entry of the log has a globally unique id (`uid`) and the device that made it, so
+  logs can be merged by id across devices (see store/synclog.py and sync.py). Undo,
+  suspend, unsuspend, bury and leeches are entries too: the append-only `events` table.
+  `undos` and `card_flags` are derived from them: `card_flags` is the fold of a card's
+  events in (time, uid) order, a leech event counting while the answer that made the card
+  a leech is live. So undoing that answer puts the flags back as the other events make them.
+  (`leech_flags_before`, written by schema 3, is read once: by the migration to 4.) Undo
+  takes back the latest answer made here, never one that came from another device.
+- Card states are the replay of the live answers in (time, uid) order. A device's own
+  entries for a card never sort before the card's latest one: an answer or a flag change
+  made while the clock reads earlier (set back, or behind another device's) is logged one
+  millisecond after the card's latest entry, so it counts as the later one it is.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +48,7 @@ from quizcards.core.schedule import SchedulerName, State
 from quizcards.errors import ReadOnlyProfile, StaleAnswer, StoreError
 from quizcards.store import lease
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -109,7 +119,114 @@ MIGRATIONS: dict[int, str] = {
         leech INTEGER NOT NULL
     );
     """,
+    4: """
+    -- every entry gets a globally unique id and its device (sync); rows logged before
+    -- version 4 get fresh ids and this device
+    ALTER TABLE reviews ADD COLUMN uid TEXT;
+    ALTER TABLE reviews ADD COLUMN device TEXT;
+    -- NULL: made here; else the sync_files row it came from
+    ALTER TABLE reviews ADD COLUMN synced_in INTEGER;
+    INSERT OR IGNORE INTO meta VALUES ('device', lower(hex(randomblob(8))));
+    UPDATE reviews SET device = (SELECT value FROM meta WHERE key = 'device'),
+        uid = (SELECT value FROM meta WHERE key = 'device') || '-r' || printf('%010d', id)
+              || '-' || lower(hex(randomblob(4)));
+    CREATE UNIQUE INDEX reviews_uid ON reviews (uid);
+    -- an entry made here gets its id on insert: <device>-r<local id>-<random>, so this
+    -- device's entries of one millisecond sort in the order they were made
+    CREATE TRIGGER reviews_uid AFTER INSERT ON reviews WHEN NEW.uid IS NULL BEGIN
+        UPDATE reviews SET
+            device = coalesce(NEW.device, (SELECT value FROM meta WHERE key = 'device')),
+            uid = (SELECT value FROM meta WHERE key = 'device') || '-r'
+                  || printf('%010d', NEW.id) || '-' || lower(hex(randomblob(4)))
+        WHERE id = NEW.id;
+    END;
+    -- undo, suspend, unsuspend, bury, leech, and `set` (the flags a card had at the
+    -- upgrade to version 4); append-only like the reviews
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uid TEXT UNIQUE,
+        device TEXT,
+        time_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        deck_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        target TEXT,                       -- undo, leech: the review's uid
+        day INTEGER,                       -- bury: the study day
+        value TEXT,                        -- set: JSON of the flags
+        synced_in INTEGER
+    );
+    CREATE INDEX events_card ON events (deck_id, card_id, time_ms);
+    CREATE INDEX events_target ON events (target);
+    CREATE TRIGGER events_uid AFTER INSERT ON events WHEN NEW.uid IS NULL BEGIN
+        UPDATE events SET
+            device = coalesce(NEW.device, (SELECT value FROM meta WHERE key = 'device')),
+            uid = (SELECT value FROM meta WHERE key = 'device') || '-e'
+                  || printf('%010d', NEW.id) || '-' || lower(hex(randomblob(4)))
+        WHERE id = NEW.id;
+    END;
+    INSERT INTO events (time_ms, kind, deck_id, card_id, target)
+        SELECT u.time_ms, 'undo', r.deck_id, r.card_id, r.uid FROM undos u
+        JOIN reviews r ON r.id = u.review_id ORDER BY u.review_id;
+    -- the files of a sync folder read (or written) here, by absolute path
+    CREATE TABLE sync_files (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        done INTEGER NOT NULL              -- read whole (or written here): not read again
+    );
+    """,
 }
+
+
+def _flags_as_events(conn: sqlite3.Connection) -> None:
+    """Version 4: each card's flags become events whose fold gives them back. A leech whose
+    answer is known becomes a leech event on that answer over the flags before it (saved
+    since version 3; before that, none), so undoing that answer still puts them back."""
+    from quizcards.core.schedule import LEECH_LAPSES
+
+    live = "mode = 'review' AND {0}id NOT IN (SELECT review_id FROM undos)"
+    rows = conn.execute("SELECT deck_id, card_id, suspended, buried_day, leech FROM card_flags"
+                        " ORDER BY deck_id, card_id").fetchall()
+    for deck_id, card_id, suspended, buried_day, leech in rows:
+        key = (deck_id, card_id)
+        made = None
+        if leech:
+            made = conn.execute(
+                "SELECT r.uid, r.time_ms, f.suspended, f.leech FROM leech_flags_before f"
+                " JOIN reviews r ON r.id = f.review_id WHERE r.deck_id = ? AND r.card_id = ?"
+                f" AND r.{live.format('r.')} ORDER BY r.id DESC LIMIT 1",
+                key).fetchone() or conn.execute(
+                "SELECT uid, time_ms, 0, 0 FROM reviews WHERE deck_id = ? AND card_id = ?"
+                f" AND {live.format('')} AND CASE WHEN json_valid(state_after)"
+                " THEN json_extract(state_after, '$.lapses') END >= ? ORDER BY id LIMIT 1",
+                (*key, LEECH_LAPSES)).fetchone()
+        before = (suspended, leech) if made is None else (made[2], made[3])
+        conn.execute("INSERT INTO events (time_ms, kind, deck_id, card_id, value)"
+                     " VALUES (0, 'set', ?, ?, ?)",
+                     (*key, json.dumps({"suspended": bool(before[0]), "buried_day": buried_day,
+                                        "leech": bool(before[1])})))
+        if made is not None:
+            conn.execute("INSERT INTO events (time_ms, kind, deck_id, card_id, target)"
+                         " VALUES (?, 'leech', ?, ?, ?)", (made[1], *key, made[0]))
+            if not suspended:  # unsuspended by hand since
+                conn.execute("INSERT INTO events (time_ms, kind, deck_id, card_id)"
+                             " VALUES (?, 'unsuspend', ?, ?)", (made[1] + 1, *key))
+
+
+# Python steps run after a version's SQL, in the same transaction
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {4: _flags_as_events}
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script (a trigger's body has semicolons of its own)."""
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+
 
 # The answers that count: review-mode answers not undone. One predicate for every reader of
 # the log (replay, undo, stats, exports), kept per connection (a TEMP view changes no schema,
@@ -118,6 +235,10 @@ LIVE_REVIEWS_VIEW = """
 CREATE TEMP VIEW IF NOT EXISTS live_reviews AS
 SELECT * FROM reviews WHERE mode = 'review' AND id NOT IN (SELECT review_id FROM undos)
 """
+
+# an event's target is a live answer (by the uid index: no scan of the log)
+LIVE_TARGET = ("EXISTS (SELECT 1 FROM reviews r WHERE r.uid = e.target AND r.mode = 'review'"
+               " AND NOT EXISTS (SELECT 1 FROM undos u WHERE u.review_id = r.id))")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
@@ -217,6 +338,7 @@ class Store:
         self.fsrs = fsrs
         self.owner: lease.Owner | None = None  # our claim on the profile (apps only)
         self.read_only = False
+        self.device = ""  # this profile's device id (made once, kept in meta)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -244,6 +366,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(conn, path, scheduler, rule or DayRule(), fsrs)
             store._migrate(version)
+            store.device = store._meta("device", "")
             conn.execute(LIVE_REVIEWS_VIEW)
             store._sync_scheduler()
             return store
@@ -263,9 +386,10 @@ class Store:
                 current = self.conn.execute("PRAGMA user_version").fetchone()[0]
                 if current >= target:
                     continue
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(MIGRATIONS[target]):
+                    self.conn.execute(statement)
+                if target in MIGRATION_STEPS:
+                    MIGRATION_STEPS[target](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {target}")
 
     def _sync_scheduler(self) -> None:
@@ -365,6 +489,13 @@ class Store:
                     self.card_version(key) != answer.shown_version:
                 raise StaleAnswer(f"{key[0]}/{key[1]} was answered in another quizcards "
                                   "since it was shown here; this answer was not recorded")
+            # never before the card's latest answer (a clock set back, or behind another
+            # device's): the replay order is the order the answers were given in here
+            latest = self.conn.execute(
+                "SELECT max(time_ms) FROM live_reviews WHERE deck_id = ? AND card_id = ?",
+                key).fetchone()[0]
+            if latest is not None and _ms(when) <= latest:
+                when = _from_ms(latest + 1)
             before = self._state(key)
             after = schedule.review(self.scheduler, before, answer.grade, when, self.rule,
                                     day, self.fsrs)
@@ -376,19 +507,15 @@ class Store:
                  answer.answer, json.dumps(answer.verdict) if answer.verdict else None,
                  answer.duration_ms, self.scheduler, after.to_json(), answer.mode,
                  schedule.version(self.scheduler)))
+            review_id = int(cur.lastrowid or 0)
             self._put_state(key, after, first_day=day)
             became_leech = schedule.is_leech(after) and not schedule.is_leech(before)
             if became_leech:
-                flags = self.conn.execute(
-                    "SELECT suspended, leech FROM card_flags WHERE deck_id = ? AND card_id = ?",
-                    key).fetchone()
-                self.conn.execute(
-                    "INSERT INTO leech_flags_before VALUES (?, ?, ?, ?)",
-                    (cur.lastrowid, flags is not None, *(flags or (0, 0))))
-                self.conn.execute(
-                    "INSERT INTO card_flags (deck_id, card_id, suspended, leech) VALUES"
-                    " (?, ?, 1, 1) ON CONFLICT DO UPDATE SET suspended = 1, leech = 1", key)
-        return Recorded(int(cur.lastrowid or 0), after, became_leech)
+                (uid,) = self.conn.execute("SELECT uid FROM reviews WHERE id = ?",
+                                           (review_id,)).fetchone()
+                self._log_event("leech", key, self._event_time(key, _ms(when)), target=uid)
+                self._fold_flags(key)
+        return Recorded(review_id, after, became_leech)
 
     def _put_state(self, key: Key, state: State, first_day: int | None) -> None:
         self.conn.execute(
@@ -401,45 +528,95 @@ class Store:
              state.lapses, state.reviews, state.to_json()))
 
     def undo_last(self) -> Undone | None:
-        """Take back the most recent answer (an undo row is appended; nothing is deleted).
-        Returns the undone answer, or None when there is nothing to undo."""
+        """Take back the most recent answer given here (one that came from another device
+        by sync is not this one's to take back). An undo row and an undo event are
+        appended; nothing is deleted. Returns the undone answer, or None when there is
+        nothing to undo."""
         with self.transaction():
             self._guard()
             row = self.conn.execute(
-                "SELECT id, deck_id, card_id, grade, answer FROM live_reviews"
-                " ORDER BY id DESC LIMIT 1").fetchone()
+                "SELECT id, deck_id, card_id, grade, answer, uid FROM live_reviews"
+                " WHERE synced_in IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 return None
-            review_id, deck_id, card_id, grade, answer = row
-            self.conn.execute("INSERT INTO undos VALUES (?, ?)", (review_id, _ms(now_utc())))
-            self._replay_card((deck_id, card_id))
-            self._restore_leech_flags(review_id, (deck_id, card_id))
-        return Undone(review_id, (deck_id, card_id), grade, answer)
+            review_id, deck_id, card_id, grade, answer, uid = row
+            key = (deck_id, card_id)
+            now = _ms(now_utc())
+            self.conn.execute("INSERT INTO undos VALUES (?, ?)", (review_id, now))
+            self._log_event("undo", key, now, target=uid)
+            self._replay_card(key)
+            self._fold_flags(key)  # a leech event on the undone answer counts no more
+        return Undone(review_id, key, grade, answer)
 
-    def _restore_leech_flags(self, review_id: int, key: Key) -> None:
-        """The undone answer `review_id` made the card a leech: put its flags back as they
-        were before it. (Leeches flagged before schema 3 saved nothing: their leech flag and
-        the suspension that came with it are cleared when the card is no leech any more.)"""
-        saved = self.conn.execute(
-            "SELECT suspended, leech FROM leech_flags_before WHERE review_id = ?",
-            (review_id,)).fetchone()
-        if saved is not None:
-            self.conn.execute("UPDATE card_flags SET suspended = ?, leech = ?"
-                              " WHERE deck_id = ? AND card_id = ?", (*saved, *key))
+    # -- events: the log of everything that is not an answer ----------------------------
+    def _log_event(self, kind: str, key: Key, time_ms: int, target: str | None = None,
+                   day: int | None = None, value: dict[str, Any] | None = None) -> None:
+        """Append an event made here (its uid and device are given on insert)."""
+        self.conn.execute(
+            "INSERT INTO events (time_ms, kind, deck_id, card_id, target, day, value)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (time_ms, kind, *key, target, day, None if value is None else json.dumps(value)))
+
+    def _event_time(self, key: Key, time_ms: int) -> int:
+        """`time_ms`, or just after the card's latest flag event when the clock reads
+        earlier: a change made here always counts as the last one made to the card."""
+        latest = self.conn.execute(
+            "SELECT max(time_ms) FROM events WHERE deck_id = ? AND card_id = ?"
+            " AND kind != 'undo'", key).fetchone()[0]
+        return time_ms if latest is None or time_ms > latest else latest + 1
+
+    def _fold_flags(self, key: Key) -> None:
+        """The card's flags from its events, in (time, uid) order. A leech event counts while
+        the answer that made the card a leech is live (logged and not undone)."""
+        suspended, buried_day, leech, seen = False, None, False, False
+        for kind, day, value, live in self.conn.execute(
+                f"SELECT kind, day, value, {LIVE_TARGET} FROM events e"
+                " WHERE deck_id = ? AND card_id = ? AND kind != 'undo'"
+                " ORDER BY time_ms, uid", key):
+            seen = True  # a card with events keeps its row (all clear, maybe)
+            if kind == "leech" and not live:
+                continue
+            if kind == "set":
+                flags = json.loads(value)
+                suspended, buried_day, leech = (bool(flags["suspended"]), flags["buried_day"],
+                                                bool(flags["leech"]))
+            elif kind in ("suspend", "unsuspend"):
+                suspended = kind == "suspend"
+            elif kind == "bury":
+                buried_day = day
+            elif kind == "leech":
+                suspended = leech = True
+        if not seen:
+            self.conn.execute("DELETE FROM card_flags WHERE deck_id = ? AND card_id = ?", key)
             return
-        state_after, scheduler, version = self.conn.execute(
-            "SELECT state_after, scheduler, scheduler_version FROM reviews WHERE id = ?",
-            (review_id,)).fetchone()
+        self.conn.execute(
+            "INSERT INTO card_flags (deck_id, card_id, suspended, buried_day, leech)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET suspended = excluded.suspended,"
+            " buried_day = excluded.buried_day, leech = excluded.leech",
+            (*key, suspended, buried_day, leech))
+
+    def _settle_leech(self, key: Key) -> bool:
+        """A card whose replayed state is a leech with no live leech event gets one, on the
+        answer that made it a leech (answers merged from two devices can make a leech that
+        neither made alone). True when one was logged."""
         state = self.state(key)
-        if version is None and scheduler in ("sm2", "fsrs") and (
-                state is None or not schedule.is_leech(state)):
-            try:
-                was_leech = schedule.is_leech(schedule.load(scheduler, state_after))
-            except (TypeError, ValueError):  # not a state this version can read
-                was_leech = False
-            if was_leech:
-                self.conn.execute("UPDATE card_flags SET suspended = 0, leech = 0"
-                                  " WHERE deck_id = ? AND card_id = ? AND leech = 1", key)
+        if state is None or not schedule.is_leech(state):
+            return False
+        if self.conn.execute(
+                "SELECT 1 FROM events e WHERE deck_id = ? AND card_id = ? AND kind = 'leech'"
+                f" AND {LIVE_TARGET}", key).fetchone():
+            return False
+        current = schedule.initial(self.scheduler)
+        for uid, time_ms, grade, day in self.conn.execute(
+                "SELECT uid, time_ms, grade, day FROM live_reviews WHERE deck_id = ?"
+                " AND card_id = ? ORDER BY time_ms, uid", key).fetchall():
+            current = schedule.review(self.scheduler, current, grade, _from_ms(time_ms),
+                                      self.rule, day, self.fsrs)
+            if schedule.is_leech(current):
+                self._log_event("leech", key, time_ms, target=uid)
+                self._fold_flags(key)
+                return True
+        return False
 
     def _answers(self, key: Key | None = None) -> Iterator[schedule.LoggedAnswer]:
         sql = "SELECT deck_id, card_id, time_ms, grade, day FROM live_reviews WHERE 1"
@@ -448,12 +625,27 @@ class Store:
             sql += " AND deck_id = ? AND card_id = ?"
             args = key
         for deck_id, card_id, time_ms, grade, day in self.conn.execute(
-                sql + " ORDER BY id", args):
+                sql + " ORDER BY time_ms, uid", args):
             yield schedule.LoggedAnswer(deck_id, card_id, _from_ms(time_ms), grade, day)
 
-    def _replay_card(self, key: Key) -> None:
+    def _replay_card(self, key: Key, fill: bool = False) -> None:
+        """The card's state from its live answers. `fill`: answers that came by sync get the
+        state after them in this replay as their `state_after` (they came without one)."""
         answers = list(self._answers(key))
-        states = schedule.replay(self.scheduler, answers, self.rule, self.fsrs)
+        if not fill:
+            states = schedule.replay(self.scheduler, answers, self.rule, self.fsrs)
+        else:
+            state = schedule.initial(self.scheduler)
+            rows = self.conn.execute(
+                "SELECT id, synced_in IS NOT NULL AND state_after = '{}' FROM live_reviews"
+                " WHERE deck_id = ? AND card_id = ? ORDER BY time_ms, uid", key).fetchall()
+            for (review_id, empty), a in zip(rows, answers, strict=True):
+                state = schedule.review(self.scheduler, state, a.grade, a.time, self.rule,
+                                        a.day, self.fsrs)
+                if empty:
+                    self.conn.execute("UPDATE reviews SET state_after = ? WHERE id = ?",
+                                      (state.to_json(), review_id))
+            states = {key: state} if answers else {}
         if key in states:
             first_day = self._day_of(answers[0])
             self._put_state(key, states[key], first_day)
@@ -536,10 +728,10 @@ class Store:
         return schedule.load(self.scheduler, row[0]) if row else None
 
     def logged_reviews(self) -> Iterator[LoggedReview]:
-        """Every live answer in log order (for exports and the optimizer's schema)."""
+        """Every live answer in replay order (for exports and the optimizer's schema)."""
         for deck_id, card_id, time_ms, day, grade, duration in self.conn.execute(
                 "SELECT deck_id, card_id, time_ms, day, grade, duration_ms FROM live_reviews"
-                " ORDER BY id"):
+                " ORDER BY time_ms, uid"):
             yield LoggedReview((deck_id, card_id), time_ms, day, grade, duration)
 
     def history(self, key: Key) -> list[HistoryEntry]:
@@ -548,24 +740,24 @@ class Store:
             " r.duration_ms, r.scheduler, r.scheduler_version, u.review_id IS NOT NULL"
             " FROM reviews r"
             " LEFT JOIN undos u ON u.review_id = r.id WHERE deck_id = ? AND card_id = ?"
-            " ORDER BY r.id", key)
+            " ORDER BY r.time_ms, r.uid", key)
         return [HistoryEntry(i, t, g, s, a, json.loads(v) if v else None, d, sch, ver, bool(u))
                 for i, t, g, s, a, v, d, sch, ver, u in rows]
 
     # -- flags ---------------------------------------------------------------------------
-    def set_suspended(self, key: Key, suspended: bool) -> None:
+    def set_suspended(self, key: Key, suspended: bool, when: datetime | None = None) -> None:
         with self.transaction():
             self._guard()
-            self.conn.execute(
-                "INSERT INTO card_flags (deck_id, card_id, suspended) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET suspended = excluded.suspended", (*key, suspended))
+            self._log_event("suspend" if suspended else "unsuspend", key,
+                            self._event_time(key, _ms(when or now_utc())))
+            self._fold_flags(key)
 
-    def bury(self, key: Key, day: int) -> None:
+    def bury(self, key: Key, day: int, when: datetime | None = None) -> None:
         with self.transaction():
             self._guard()
-            self.conn.execute(
-                "INSERT INTO card_flags (deck_id, card_id, buried_day) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET buried_day = excluded.buried_day", (*key, day))
+            self._log_event("bury", key, self._event_time(key, _ms(when or now_utc())),
+                            day=day)
+            self._fold_flags(key)
 
     # -- exams ---------------------------------------------------------------------------
     def save_exam(self, selection: str, score: int, total: int, report: dict[str, Any],

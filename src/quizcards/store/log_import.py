@@ -2,8 +2,9 @@
 
 Imported answers go into the same append-only log as answers given here (no suggested grade,
 answer or verdict), with the state after each one computed by the current scheduler, in one
-transaction: an import is whole or not at all. The log replays in id order, so an imported
-answer must be newer than the card's history here: older ones are skipped and reported. An
+transaction: an import is whole or not at all. An imported answer must be newer than the
+card's history here (its state is computed on top of it): older ones are skipped and
+reported. An
 answer already in the log (same card, same millisecond) is a duplicate and skipped, so
 importing the same file twice adds nothing the second time.
 """
@@ -86,15 +87,8 @@ def import_answers(store: Store, answers: Iterable[ImportedAnswer]) -> ImportRes
             touched.add(a.key)
             result.imported += 1
         for key in sorted(touched):
-            was_leech = (row := conn.execute(
-                "SELECT leech FROM card_flags WHERE deck_id = ? AND card_id = ?",
-                key).fetchone()) is not None and bool(row[0])
             store._replay_card(key)
-            state = store.state(key)
-            if state is not None and schedule.is_leech(state) and not was_leech:
-                conn.execute(
-                    "INSERT INTO card_flags (deck_id, card_id, suspended, leech) VALUES"
-                    " (?, ?, 1, 1) ON CONFLICT DO UPDATE SET suspended = 1, leech = 1", key)
+            if store._settle_leech(key):  # a leech event: suspended and flagged
                 result.leeches.append(key)
         result.cards = len(touched)
     return result
