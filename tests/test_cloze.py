@@ -178,8 +178,8 @@ def test_each_number_is_an_item_shown_with_its_own_blanks(tmp_path: Path) -> Non
     loaded = load(tmp_path)
     c1, c2 = item(loaded, "prose::c1"), item(loaded, "prose::c2")
     assert (c1.id, c1.number, c1.note) == ("prose::c1", 1, "prose")
-    assert "`[...]`=True" in c1.prompt and "size one." in c1.prompt
-    assert "`keepdim`=True" in c2.prompt and "size [a number]." in c2.prompt
+    assert "`[...]=True`" in c1.prompt and "size one." in c1.prompt
+    assert "`keepdim=True`" in c2.prompt and "size [a number]." in c2.prompt
     assert loaded.card("prose") is None and loaded.card("prose::c3") is None
     maxdim = item(loaded, "maxdim::c1")
     assert "x.max(dim=[...]).values" in maxdim.prompt and "```python" in maxdim.prompt

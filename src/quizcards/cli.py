@@ -221,7 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     loaded = _load_one(args.deckfile)
     card = loaded.card(args.card_id)
     if card is None:
-        known = ", ".join(c.id for c in loaded.deck.cards)
+        known = ", ".join(c.id for c in loaded.deck.items())
         raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
     if card.executable:
         require_trust(loaded.path, loaded.sha256)

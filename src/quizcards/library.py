@@ -153,7 +153,7 @@ class Library:
             self._refs = [
                 CardRef(d.deck.id, c.id, frozenset(d.deck.tags) | frozenset(c.tags))
                 for d in self.decks.decks
-                for c in d.deck.cards
+                for c in d.deck.items()  # a cloze card: one item per deletion number
             ]
             self._index = {ref.key: (i, ref) for i, ref in enumerate(self._refs)}
         return self._refs
@@ -182,7 +182,7 @@ class Library:
         return [
             ExamCard(d.deck.id, c.id, c.kind, frozenset(d.deck.tags) | frozenset(c.tags))  # type: ignore[attr-defined]
             for d in self.decks.decks
-            for c in d.deck.cards
+            for c in d.deck.items()
             if not (c.executable and gate(d.deck, c))
         ]
 
@@ -210,7 +210,7 @@ class Library:
         for loaded in self.decks.decks:
             queue = self.queue(now, decks=[loaded.deck.id])
             counts[loaded.deck.id] = DeckCounts(len(queue.new), len(queue.repeats),
-                                                len(queue.reviews), len(loaded.deck.cards))
+                                                len(queue.reviews), len(loaded.deck.items()))
         return counts
 
     def stats(self, now: datetime | None = None) -> TodayStats:
