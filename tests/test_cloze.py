@@ -332,15 +332,27 @@ def test_a_hostile_fill_stays_in_the_sandbox(tmp_path: Path, checker: Checker) -
 
 def test_the_fill_never_runs_in_this_process(tmp_path: Path, checker: Checker,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
     import builtins
 
     def refuse(*args: object, **kw: object) -> None:
         raise AssertionError("learner code ran in the judging process")
 
+    real_compile = builtins.compile
+
+    def parse_only(source: Any, filename: Any, mode: Any, flags: int = 0, *a: Any,
+                   **kw: Any) -> Any:  # ast.parse reads code without running it: allowed
+        if not flags & ast.PyCF_ONLY_AST:
+            refuse()
+        return real_compile(source, filename, mode, flags, *a, **kw)
+
+    loaded = load(tmp_path)
+    assert check(checker, loaded, "product::c1", "6").correct  # every module imported
     monkeypatch.setattr(builtins, "exec", refuse)
     monkeypatch.setattr(builtins, "eval", refuse)
-    monkeypatch.setattr(builtins, "compile", refuse)
-    assert check(checker, load(tmp_path), "product::c1", "3 * 2").correct
+    monkeypatch.setattr(builtins, "compile", parse_only)
+    assert check(checker, loaded, "product::c1", "3 * 2").correct
+    assert not check(checker, loaded, "product::c1", "exec('result = 6') or 6.5").correct
 
 
 def test_the_truth_states_every_answer(tmp_path: Path, checker: Checker) -> None:
