@@ -367,7 +367,7 @@ def test_lint_runs_every_deletion(tmp_path: Path) -> None:
     from quizcards.decks.lint import lint
 
     path = write(tmp_path)
-    trust(path)
+    trust(path, path.read_bytes())
     report = lint([path], jobs=1)
     assert report.ok, [str(p) for p in report.problems]
     assert report.runs >= 5
@@ -375,7 +375,7 @@ def test_lint_runs_every_deletion(tmp_path: Path) -> None:
     bad = DECK.replace("result = {{c1::6}}", "result = {{c1::6}} / 0").replace(
         "print(sorted([3, 1, 2], reverse={{c1::True}}))", "y = {{c1::True}}")
     path = write(tmp_path, bad, "bad.yaml")
-    trust(path)
+    trust(path, path.read_bytes())
     report = lint([path], jobs=1)
     found = {(p.card, p.line): p.message for p in report.problems}
     assert any(card == "product" and "ZeroDivisionError" in m
