@@ -418,6 +418,7 @@ def test_anki_round_trip_keeps_cloze_cards(tmp_path: Path) -> None:
         assert isinstance(card, ClozeCard)
         twin = by_text[(card.text or "") + (card.code or "")]
         assert twin.code == card.code and twin.text == card.text
+        assert twin.tests == card.tests and twin.prompt == card.prompt
         assert [i.id.split("::")[1] for i in twin.items()] == [
             i.id.split("::")[1] for i in card.items()]
     assert next(c for c in back.deck.cards if c.explain).explain == "keepdim keeps a size-1 axis."

@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--log", action="store_true",
                         help="the review log in the FSRS optimizer's CSV schema")
 
-    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg, "
+    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg "
+                         "(Anki Cloze notes become cloze cards), "
                          "or (--log) bring review history")
     imp.add_argument("file", type=Path, metavar="FILE", help="a .csv, .tsv or .apkg file")
     imp.add_argument("--log", action="store_true",
@@ -452,7 +453,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                             f"imported from {args.file.name}")
     with _writing(out):
         importer.write_deck(deck, out, args.force)
-    print(f"{out}: {plural(len(notes), 'recall card')} in deck {args.deck_id!r}")
+    print(f"{out}: {plural(len(notes), 'card')} in deck {args.deck_id!r}")
     return EXIT_OK
 
 

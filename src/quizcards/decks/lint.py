@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quizcards.core.limits import MAX_COMBOS
 from quizcards.core.cloze import SEPARATOR
+from quizcards.core.limits import MAX_COMBOS
 from quizcards.core.models import CardBase, ClozeItem, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.core.verdict import Verdict
