@@ -157,9 +157,9 @@ def read_apkg(path: Path) -> list[Note]:
     notes = []
     for note_id, mid, flds, tags in rows:
         fields = flds.split("\x1f")
-        kind, names = models.get(str(mid), (0, []))
+        kind, field_names = models.get(str(mid), (0, []))
         if kind == ANKI_CLOZE:
-            named = dict(zip(names, fields, strict=False))
+            named = dict(zip(field_names, fields, strict=False))
             text = named.get("Text", fields[0])
             extra = named.get("Back Extra", fields[1] if len(fields) > 1 else "")
             card = cloze_note(text, extra)
