@@ -527,8 +527,11 @@ def _fill_outcome(card: ClozeItem, program: Program | None, truth: Run,
                         decimals=None, strict=True)
         outcome = compare(want.result, obs.result, tol)
         if not outcome.correct:
-            return Outcome(False, f"with your fill `result` is {render(obs.result)}, not "
-                           f"{render(want.result)}: {outcome.diagnosis}", outcome.near_miss)
+            mine_text, want_text = show(obs.result), show(want.result)
+            says = (f"is {mine_text}, not {want_text}"
+                    if len(mine_text) + len(want_text) <= 80 else "differs")
+            return Outcome(False, f"with your fill `result` {says}: {outcome.diagnosis}",
+                           outcome.near_miss)
     expected, printed = normalize_output(want.stdout), normalize_output(obs.stdout)
     if printed != expected:
         outcome = compare_output(expected, printed)
