@@ -301,6 +301,25 @@ def test_tests_judge_a_function_fill(tmp_path: Path, checker: Checker) -> None:
     assert check(checker, loaded, "tested::c2", "sum").correct
 
 
+def test_one_number_in_prose_and_in_code(tmp_path: Path, checker: Checker) -> None:
+    text = DECK + """\
+  - id: mixed
+    kind: cloze
+    text: "`{{c1::max}}` returns values and indices"
+    code: |
+      result = torch.tensor([[1, 5], [7, 2]]).{{c1::max}}(dim=1).values
+"""
+    loaded = load(tmp_path, text)
+    mixed = item(loaded, "mixed::c1")
+    assert [where for where, _ in mixed.blanks()] == ["text", "code"]
+    assert check(checker, loaded, "mixed::c1", "max || max").correct
+    assert check(checker, loaded, "mixed::c1", "` max `\nmax").correct  # one per line
+    v = check(checker, loaded, "mixed::c1", "min || max")
+    assert not v.correct and "blank 1" in v.diagnosis
+    v = check(checker, loaded, "mixed::c1", "max || min")
+    assert not v.correct and "result" in v.diagnosis
+
+
 @pytest.mark.parametrize("fill,words", [
     ("1/0", "ZeroDivisionError"),
     ("6 +", "syntax"),
