@@ -47,7 +47,7 @@ def test_the_bars() -> None:
     assert executable >= 0.7 * len(all_cards), executable / len(all_cards)
     assert parametrised >= 40, parametrised
     kinds = {c.kind for _, c in all_cards}
-    assert kinds == {"shape", "value", "output", "raises", "code", "choice", "recall"}
+    assert kinds == {"shape", "value", "output", "raises", "code", "choice", "recall", "cloze"}
 
 
 @pytest.mark.parametrize("deck_id,card", cards(), ids=lambda v: getattr(v, "id", v))

@@ -73,8 +73,8 @@ def test_the_models_and_the_registry_name_the_same_kinds_in_order() -> None:
     for name, model in KIND_MODELS.items():
         runs_code = "code" in model.model_fields or "reference" in model.model_fields
         assert KINDS[name].executes == runs_code, name
-    assert {"shape", "value", "output", "raises", "code"} == EXECUTABLE_KINDS
-    assert GRADABLE_KINDS == ("shape", "value", "output", "raises", "code", "choice")
+    assert {"shape", "value", "output", "raises", "code", "cloze"} == EXECUTABLE_KINDS
+    assert GRADABLE_KINDS == ("shape", "value", "output", "raises", "code", "choice", "cloze")
 
 
 def test_answer_inputs() -> None:
@@ -96,8 +96,9 @@ def test_each_template_loads_as_its_kind(name: str, tmp_path: Path) -> None:
     assert problems == [] and loaded is not None
     (card,) = loaded.deck.cards
     assert card.kind == name and kind_of(card) is KINDS[name]  # type: ignore[attr-defined]
+    assert all(kind_of(item) is KINDS[name] for item in loaded.deck.items())
 
 
 def test_only_card_code_kinds_ask_the_worker_to_observe_result() -> None:
     assert {n: k.observe for n, k in KINDS.items() if k.observe} == {
-        "shape": ("shape",), "value": ("value",)}
+        "shape": ("shape",), "value": ("value",), "cloze": ("value",)}

@@ -96,7 +96,7 @@ def test_stats_json_cli(tmp_path: Path) -> None:
                 "decks"):
         assert key in data
     assert data["new_left_today"] == 20  # the default new-card limit, over all decks
-    assert data["decks"]["torch-dim"]["new"] == 15  # reviewing that deck alone
+    assert data["decks"]["torch-dim"]["new"] == 19  # that deck alone (a cloze: one a number)
 
 
 def test_config_defaults_and_errors(tmp_path: Path) -> None:

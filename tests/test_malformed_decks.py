@@ -64,7 +64,7 @@ EXPECTED: dict[str, list[str]] = {
         "1:1: bad: missing field 'cards'",
     ],
     "missing-kind.yaml": [
-        "6:5: bad/s1: missing field 'kind' (one of: shape, value, output, raises, code, choice, recall)",
+        "6:5: bad/s1: missing field 'kind' (one of: shape, value, output, raises, code, choice, recall, cloze)",
     ],
     "missing-prompt.yaml": [
         "6:5: bad/s1: missing field 'prompt'",
@@ -112,7 +112,7 @@ EXPECTED: dict[str, list[str]] = {
         "11:5: bad/s1: unknown field 'zzz'",
     ],
     "unknown-kind.yaml": [
-        "7:11: bad/s1: unknown kind 'shap' (did you mean 'shape'?) (one of: shape, value, output, raises, code, choice, recall)",
+        "7:11: bad/s1: unknown kind 'shap' (did you mean 'shape'?) (one of: shape, value, output, raises, code, choice, recall, cloze)",
     ],
     "wrong-type-rtol.yaml": [
         "10:11: bad/v1: rtol: input should be a valid number, unable to parse string as a number (got text 'small')",

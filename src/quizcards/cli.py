@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--log", action="store_true",
                         help="the review log in the FSRS optimizer's CSV schema")
 
-    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg, "
+    imp = sub.add_parser("import", help="make a deck of recall cards from CSV/TSV or .apkg "
+                         "(Anki Cloze notes become cloze cards), "
                          "or (--log) bring review history")
     imp.add_argument("file", type=Path, metavar="FILE", help="a .csv, .tsv or .apkg file")
     imp.add_argument("--log", action="store_true",
@@ -238,7 +239,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     loaded = _load_one(args.deckfile)
     card = loaded.card(args.card_id)
     if card is None:
-        known = ", ".join(c.id for c in loaded.deck.cards)
+        known = ", ".join(c.id for c in loaded.deck.items())
         raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
     if card.executable:
         require_trust(loaded.path, loaded.sha256)
@@ -517,7 +518,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                             f"imported from {args.file.name}")
     with _writing(out):
         importer.write_deck(deck, out, args.force)
-    print(f"{out}: {plural(len(notes), 'recall card')} in deck {args.deck_id!r}")
+    print(f"{out}: {plural(len(notes), 'card')} in deck {args.deck_id!r}")
     return EXIT_OK
 
 

@@ -286,7 +286,7 @@ class Library:
             self._refs = [
                 CardRef(d.deck.id, c.id, frozenset(d.deck.tags) | frozenset(c.tags))
                 for d in self.decks.decks
-                for c in d.deck.cards
+                for c in d.deck.items()  # a cloze card: one item per deletion number
             ]
             self._index = {ref.key: (i, ref) for i, ref in enumerate(self._refs)}
         return self._refs
@@ -315,7 +315,7 @@ class Library:
         return [
             ExamCard(d.deck.id, c.id, c.kind, frozenset(d.deck.tags) | frozenset(c.tags))  # type: ignore[attr-defined]
             for d in self.decks.decks
-            for c in d.deck.cards
+            for c in d.deck.items()
             if not (c.executable and gate(d.deck, c))
         ]
 
@@ -347,7 +347,7 @@ class Library:
         for loaded in self.decks.decks:
             deck = today.get(loaded.deck.id, DeckToday(0, 0, 0))  # a deck with no cards
             counts[loaded.deck.id] = DeckCounts(deck.new, deck.repeats, deck.reviews,
-                                                len(loaded.deck.cards))
+                                                len(loaded.deck.items()))
         return counts
 
     def stats(self, now: datetime | None = None) -> TodayStats:

@@ -36,7 +36,9 @@ from quizcards.checker.checks import ChecksError, Program, calls_program, observ
 from quizcards.checker.checks import verification_program as _verification_program
 from quizcards.checker.judge import (
     Run,
+    cloze_truth,
     judge_choice,
+    judge_cloze,
     judge_code,
     judge_recall,
     judge_typed,
@@ -48,7 +50,15 @@ from quizcards.checker.policy import REQUIRED_FOR_UNTRUSTED
 from quizcards.core.grading import GradeInput, reveals, suggest_grade
 from quizcards.core.kinds import kind_of
 from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
+from quizcards.core.models import (
+    CardBase,
+    ChoiceCard,
+    ClozeCard,
+    ClozeItem,
+    CodeCard,
+    Deck,
+    RecallCard,
+)
 from quizcards.core.params import draw, fill
 from quizcards.core.verdict import Verdict
 from quizcards.errors import CheckerError
@@ -403,6 +413,17 @@ class Checker:
             self._programs[key] = program
         return program
 
+    def cloze_program(self, card: ClozeCard) -> Program | None:
+        """A cloze card's `tests` as an observation program (None: it has none); the
+        original code is the solution they observe."""
+        if not card.tests:
+            return None
+        key = ("cloze", card.tests, card.original_code)
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = observation_program(card.tests, card.original_code)
+        return program
+
     @staticmethod
     def reference_of(card: CodeCard, values: dict[str, Any]) -> str:
         source = card.reference or card.answer or ""
@@ -413,6 +434,11 @@ class Checker:
         if isinstance(card, CodeCard):
             job = {"setup": deck.setup, "code": self.reference_of(card, values), "seed": seed,
                    **self.program(card, values).job_part()}
+        elif isinstance(card, ClozeCard):  # the code with every answer in place
+            program = self.cloze_program(card)
+            job = {"setup": deck.setup, "code": card.original_code, "seed": seed,
+                   **(program.job_part() if program is not None else
+                      {"mode": "card", "want": list(kind_of(card).observe)})}
         else:
             code = getattr(card, "code", None)
             job = {"mode": "card", "setup": deck.setup, "seed": seed,
@@ -492,8 +518,8 @@ class Checker:
         answers whose truth is known already (prefetched while the card was read). None when
         it needs the worker. Judging a typed answer takes well under a millisecond, so the
         app does it on its own thread and skips two thread hops (~40 ms on a busy machine)."""
-        if isinstance(card, CodeCard):
-            return None
+        if isinstance(card, CodeCard) or (isinstance(card, ClozeItem) and card.executable):
+            return None  # the learner's code (or fill) runs in a child of its own
         if card.executable and gate(deck, card) is None:
             key = self._truth_key(self._truth_request(deck, card, seed,
                                                       self._values(card, seed, values), shipped))
@@ -505,6 +531,8 @@ class Checker:
 
     def _judge(self, deck: Deck, card: CardBase, answer: str | None, seed: int,
                values: dict[str, Any], shipped: bool) -> Verdict:
+        if isinstance(card, ClozeItem):
+            return self._judge_cloze(deck, card, answer, seed, shipped)
         if isinstance(card, CodeCard):
             program = self.program(card, values)
             ref = self.truth(deck, card, seed=seed, values=values, shipped=shipped)
@@ -520,6 +548,26 @@ class Checker:
                                                shipped=shipped))
         return judge_typed(card, lambda: self.truth(deck, card, seed=seed, values=values,
                                                     shipped=shipped), answer)
+
+    def _judge_cloze(self, deck: Deck, card: ClozeItem, answer: str | None, seed: int,
+                     shipped: bool) -> Verdict:
+        """Prose blanks are compared here; the code, with the learner's fills in its blanks,
+        runs in a sandboxed child of its own (as a code card's answer does), under the seed
+        of the truth it is compared with."""
+        program = self.cloze_program(card) if card.executable else None
+
+        def truth_of() -> Run:
+            return self.truth(deck, card, seed=seed, values={}, shipped=shipped)
+
+        def mine_of(code: str) -> Run:
+            mode = (program.job_part() if program is not None else
+                    {"mode": "card", "want": list(kind_of(card).observe)})
+            job = {"setup": deck.setup, "code": code, "seed": seed, "learner": True, **mode}
+            return self._run(self._request(card, job, shipped))
+
+        if answer is None:
+            return cloze_truth(card, truth_of, program)
+        return judge_cloze(card, answer, truth_of, mine_of, program)
 
     def verify(self, deck: Deck, card: CodeCard, *, values: dict[str, Any] | None = None,
                shipped: bool = True) -> Verdict:

@@ -40,20 +40,25 @@ from quizcards.checker.rules import (
     compare,
     compare_exception,
     compare_output,
+    compare_words,
     diagnose_shape,
     kind_of,
     render,
     show,
 )
+from quizcards.core.cloze import SEPARATOR, split_answer
 from quizcards.core.kinds import OPTION_LETTERS
 from quizcards.core.models import (
     CardBase,
     ChoiceCard,
+    ClozeCard,
+    ClozeItem,
     CodeCard,
     RaisesCard,
     RecallCard,
     ValueCard,
 )
+from quizcards.core.params import outside_code
 from quizcards.core.verdict import Verdict
 
 SHOW_CAP = 400  # characters of expected/got shown to the learner
@@ -223,6 +228,8 @@ def read_answer(card: CardBase, answer: str) -> Any:
     is. The one place that decides an answer "could not be read": MalformedAnswer, whose
     message says how to write it."""
     kind: str = card.kind  # type: ignore[attr-defined]
+    if isinstance(card, ClozeItem):
+        return read_fills(card, answer)
     if kind == "shape":
         return parse_shape(answer)
     if kind == "raises":
@@ -235,6 +242,24 @@ def read_answer(card: CardBase, answer: str) -> Any:
             return ExceptionGuess(text.removesuffix("()").rsplit(".", 1)[-1])
         return read_value(answer)
     return answer
+
+
+def read_fills(card: ClozeItem, answer: str) -> list[str]:
+    """A cloze answer: one text per blank of the item, in order (`||` between them, or one
+    per line); a blank in code takes one line."""
+    blanks = card.blanks()
+    fills = split_answer(answer, len(blanks))
+    if fills is None:
+        raise MalformedAnswer(f"this card has {len(blanks)} blanks: type one answer per blank, "
+                              f"in order, separated by {SEPARATOR}")
+    for i, ((where, _), fill) in enumerate(zip(blanks, fills, strict=True), start=1):
+        if not fill:
+            raise MalformedAnswer("type the text the blank hides" if len(blanks) == 1 else
+                                  f"blank {i} is empty: type one answer per blank, "
+                                  f"separated by {SEPARATOR}")
+        if where == "code" and "\n" in fill:
+            raise MalformedAnswer("a blank in code is filled on one line")
+    return fills
 
 
 def unreadable(card: CardBase, answer: str) -> str | None:
@@ -374,8 +399,150 @@ def judge_recall(card: RecallCard, answer: str) -> Verdict:
                    extra={"coverage": round(coverage, 3), "shared": sorted(shared)})
 
 
+# -- cloze cards -----------------------------------------------------------------------------
+def _cloze_expected(card: ClozeItem) -> str:
+    return f" {SEPARATOR} ".join(d.answer.strip() for _, d in card.blanks())
+
+
+def cloze_truth(card: ClozeItem, truth_of: Callable[[], Run],
+                program: Program | None) -> Verdict:
+    """The answers of an item (for lint, export and exam reports); for a blank in code, the
+    original code must give a truth a fill can be compared with."""
+    if card.executable:
+        run = truth_of()
+        problem = _cloze_truth_problem(card, run, program)
+        if problem is not None:
+            return problem
+        return _verdict("cloze", run, expected=_cloze_expected(card))
+    return Verdict("cloze", expected=_cloze_expected(card))
+
+
+def _cloze_truth_problem(card: ClozeItem, run: Run, program: Program | None
+                         ) -> Verdict | None:
+    """Why the original code gives nothing to compare a fill with (the card's fault)."""
+    if program is not None:
+        problem = reference_problem(card, run, program)
+        if problem is not None:
+            problem.kind = "cloze"
+            problem.diagnosis = problem.diagnosis.replace("the card's reference",
+                                                          "the card's code")
+        return problem
+    failed = _run_failed("cloze", run)
+    if failed is not None:
+        return failed
+    obs = run.observation
+    assert obs is not None
+    if obs.raised is not None:
+        return _card_raised("cloze", run, obs.raised)
+    if obs.has_result and isinstance(obs.result, OpaqueValue):
+        return _verdict("cloze", run, status="error", diagnosis="the card's `result` is not "
+                        f"data ({kind_of(obs.result)}): a fill is judged by the value it "
+                        "gives; set `result` to data")
+    if not obs.has_result and not normalize_output(obs.stdout):
+        return _verdict("cloze", run, status="error", diagnosis="the card's code sets no "
+                        "`result`, prints nothing and has no `tests`: any fill would be right")
+    return None
+
+
+def judge_cloze(card: ClozeItem, answer: str, truth_of: Callable[[], Run],
+                mine_of: Callable[[str], Run], program: Program | None) -> Verdict:
+    """Each blank of the item: a prose one compared as text (rules.compare_words); the code
+    ones filled with the learner's text and run (mine_of, in a sandboxed child), then what
+    the filled code gives compared with what the original gives."""
+    try:
+        fills = read_fills(card, answer)
+    except MalformedAnswer as exc:
+        return _malformed("cloze", str(exc))
+    blanks = card.blanks()
+    expected, got = _cloze_expected(card), f" {SEPARATOR} ".join(fills)
+    outcomes: list[Outcome] = []
+    text = card.text or ""
+    prose = outside_code(text)  # code spans blanked: a blank there is a Python name
+    for i, ((where, deletion), fill) in enumerate(zip(blanks, fills, strict=True), start=1):
+        if where != "text":
+            continue
+        in_code = prose[deletion.start] != text[deletion.start]
+        outcome = compare_words(deletion.answer, fill, in_code)
+        if not outcome.correct and len(blanks) > 1:
+            outcome = Outcome(False, f"blank {i}: {outcome.diagnosis}", outcome.near_miss)
+        outcomes.append(outcome)
+    run: Run | None = None
+    code_fills = [fill for (where, _), fill in zip(blanks, fills, strict=True)
+                  if where == "code"]
+    if code_fills:
+        truth = truth_of()
+        problem = _cloze_truth_problem(card, truth, program)
+        if problem is not None:
+            return problem
+        run = mine_of(card.filled_code(code_fills))
+        result = _fill_outcome(card, program, truth, run)
+        if isinstance(result, Verdict):  # a limit broke: the verdict says which
+            result.expected, result.got = expected, got
+            return result
+        outcomes.append(result)
+    wrong = [o for o in outcomes if not o.correct]
+    near = bool(wrong) and all(o.near_miss for o in wrong)
+    diagnosis = "; ".join(o.diagnosis for o in wrong)
+    if run is not None:
+        return _verdict("cloze", run, correct=not wrong, expected=expected, got=got,
+                        diagnosis=diagnosis, near_miss=near)
+    return Verdict("cloze", correct=not wrong, expected=expected, got=got,
+                   diagnosis=diagnosis, near_miss=near)
+
+
+_WITH_FILL = "the code with your fill"
+
+
+def _fill_outcome(card: ClozeItem, program: Program | None, truth: Run,
+                  mine: Run) -> Outcome | Verdict:
+    """What the filled code gave against what the original gave."""
+    if program is not None:
+        verdict = judge_code(card, program, truth, mine)
+        verdict.kind = "cloze"
+        verdict.diagnosis = verdict.diagnosis.replace("your code", _WITH_FILL)
+        if verdict.malformed:  # a fill that breaks the code is wrong, not unreadable
+            return Outcome(False, "your fill breaks the code's " + verdict.diagnosis.replace(
+                f"syntax error in {_WITH_FILL}", "syntax"))
+        if verdict.status != "ok":
+            return verdict
+        return Outcome(verdict.correct, verdict.diagnosis, verdict.near_miss)
+    failed = _run_failed("cloze", mine, _WITH_FILL)
+    if failed is not None:
+        return failed
+    obs, want = mine.observation, truth.observation
+    assert obs is not None and want is not None
+    if obs.syntax is not None:
+        return Outcome(False, f"your fill breaks the code's syntax: line {obs.syntax.line}: "
+                       f"{obs.syntax.message}")
+    if obs.raised is not None:
+        if is_memory(obs.raised):
+            return _verdict("cloze", mine, status="memory",
+                            diagnosis=f"{_WITH_FILL} ran out of memory")
+        return Outcome(False, f"with your fill the code raises {obs.raised.line_text}")
+    if want.has_result:
+        if not obs.has_result:
+            return Outcome(False, "with your fill the code sets no `result`")
+        tol = Tolerance(CODE_TOLERANCE.rtol if card.rtol is None else card.rtol,
+                        CODE_TOLERANCE.atol if card.atol is None else card.atol,
+                        decimals=None, strict=True)
+        outcome = compare(want.result, obs.result, tol)
+        if not outcome.correct:
+            mine_text, want_text = show(obs.result), show(want.result)
+            says = (f"is {mine_text}, not {want_text}"
+                    if len(mine_text) + len(want_text) <= 80 else "differs")
+            return Outcome(False, f"with your fill `result` {says}: {outcome.diagnosis}",
+                           outcome.near_miss)
+    expected, printed = normalize_output(want.stdout), normalize_output(obs.stdout)
+    if printed != expected:
+        outcome = compare_output(expected, printed)
+        return Outcome(False, f"with your fill the code prints {_short(printed)[:80]!r}, not "
+                       f"{_short(expected)[:80]!r}: {outcome.diagnosis}", outcome.near_miss)
+    return Outcome(True)
+
+
 # -- code cards ------------------------------------------------------------------------------
-def reference_problem(card: CodeCard, ref: Run, program: Program) -> Verdict | None:
+def reference_problem(card: CodeCard | ClozeCard, ref: Run, program: Program
+                      ) -> Verdict | None:
     """Why the reference run gives no truth to compare with (the card's fault), or None."""
     failed = _run_failed("code", ref, "the card's reference")
     if failed is not None:
@@ -444,7 +611,7 @@ def _unit_label(key: str, program: Program, args: tuple[Any, ...] | None) -> str
     return f"line {info.line}: `{info.source}`"
 
 
-def judge_code(card: CodeCard, program: Program, ref: Run, mine: Run) -> Verdict:
+def judge_code(card: CodeCard | ClozeCard, program: Program, ref: Run, mine: Run) -> Verdict:
     """The learner's observations against the reference's, one unit at a time."""
     problem = reference_problem(card, ref, program)
     if problem is not None:

@@ -24,6 +24,7 @@ from quizcards.checker.protocol import (
     TypeValue,
 )
 from quizcards.checker.reader import format_shape
+from quizcards.core.cloze import normalize_words
 
 
 @dataclass(frozen=True)
@@ -625,6 +626,21 @@ def compare_output(expected: str, got: str) -> Outcome:
         if t != g:
             return Outcome(False, f"line {i} differs: expected {t[:120]!r}, got {g[:120]!r}")
     return Outcome(False, f"expected {len(t_lines)} lines, got {len(g_lines)}")
+
+
+def compare_words(expected: str, got: str, exact_case: bool) -> Outcome:
+    """A prose blank of a cloze card. Surrounding whitespace, runs of whitespace and a pair
+    of backticks around the answer do not count; neither does case, except in a blank inside
+    a code span (a Python name), where differing only in case is a near miss. The same
+    letters spaced otherwise is a near miss too."""
+    e, g = normalize_words(expected), normalize_words(got)
+    if e == g or (not exact_case and e.lower() == g.lower()):
+        return RIGHT
+    if e.lower() == g.lower():
+        return Outcome(False, "right word, but it is code: upper and lower case count", True)
+    if "".join(e.lower().split()) == "".join(g.lower().split()):
+        return Outcome(False, "same letters, different spacing", True)
+    return Outcome(False, f"expected {e[:120]!r}")
 
 
 def compare_exception(raised: ExcInfo | None, named: str | None, accept: list[str]

@@ -7,7 +7,8 @@ what this child reports, which is its own answer and nothing more.
 
 Modes:
 - card: the deck's setup then the card's code; report `result` (value or shape), what was
-  printed, what was raised.
+  printed, what was raised. With `learner` set (a cloze card's code with the learner's fill
+  in it), a syntax error is reported as the answer's, like a code card's.
 - program: setup, then a solution (the learner's code or the card's reference), then the
   checks program built by checks.py; report each observation.
 - calls: setup, a solution, then `entry(*args)` for each input.
@@ -128,8 +129,9 @@ class _Runner:
         seed_everything(self.seed)
         if not self.exec_part(self.job.get("setup"), "<setup>", "setup"):
             return
-        if mode == "card":
-            if self.exec_part(self.job.get("code"), "<card>", "code"):
+        if mode == "card":  # a cloze card's code with the learner's fill: theirs
+            name = "<answer>" if self.job.get("learner") else "<card>"
+            if self.exec_part(self.job.get("code"), name, "code"):
                 self._report_result(self.job.get("want") or [])
             return
         if not self.exec_part(self.job.get("code"), "<answer>", "code"):

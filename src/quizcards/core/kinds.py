@@ -151,6 +151,20 @@ _KINDS = (
     source: "where this comes from"
 """,
     ),
+    Kind(
+        "cloze", executes=True, gradable=True, answer_input="line",
+        hint="the hidden text; several blanks: one answer each, in order, separated by ||",
+        quick_seconds=15.0, placeholder="what the blank hides", observe=("value",),
+        template="""  - id: {id}
+    kind: cloze
+    text: "A reduction with `{{{{c1::keepdim}}}}=True` keeps the reduced axis, with size 1."
+    code: |
+      x = torch.randn(3, 6, 4)
+      result = x.max(dim={{{{c2::1::which dim?}}}}).values
+    explain: Say why.
+    source: "where this comes from"
+""",
+    ),
 )
 
 KINDS: Mapping[str, Kind] = MappingProxyType({k.name: k for k in _KINDS})

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from quizcards.core import cloze
 from quizcards.core.kinds import EXECUTABLE_KINDS, OPTION_LETTERS
 from quizcards.core.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_TIMEOUT
 
@@ -197,8 +198,111 @@ class RecallCard(CardBase):
     answer: str = Field(min_length=1, description="The model answer.")
 
 
+class ClozeCard(CardBase):
+    """Anki-style deletions in prose and/or code: each deletion number is a card of its own
+    (`<id>::c1`, `<id>::c2`, ... with their own history), asked with its blanks and the other
+    deletions filled in. Prose blanks are judged as text; a blank in `code` by running the
+    code with the learner's text filled in: right when it gives what the original gives."""
+
+    kind: Literal["cloze"] = Field(description="Card kind.")
+    prompt: str = Field(
+        default="Fill in the blanks.", min_length=1,
+        description="Optional words shown above the text and the code, in Markdown.",
+    )
+    text: str | None = Field(
+        default=None,
+        description="Markdown prose with deletions: {{c1::answer}} or {{c1::answer::hint}} "
+        "(the hint shows in the blank). Deletions sharing a number are asked together.",
+    )
+    code: str | None = Field(
+        default=None,
+        description="Python with deletions, e.g. `x.max(dim={{c1::1}})`; it runs after the "
+        "deck's setup (under a fixed seed). A learner's fill is right when the filled code "
+        "gives what the original gives: its `result`, what it prints, or (with `tests`) what "
+        "the tests observe.",
+    )
+    tests: str | None = Field(
+        default=None,
+        description="Checks run after the code (asserts, as for code cards): what they "
+        "observe with the learner's fill must equal what they observe on the original code.",
+    )
+    rtol: float | None = Field(
+        default=None, ge=0, description="Relative tolerance when comparing with the original "
+        "(default 1e-4).")
+    atol: float | None = Field(
+        default=None, ge=0, description="Absolute tolerance when comparing with the original "
+        "(default 1e-6).")
+    timeout: Timeout = None
+    memory_mb: MemoryMB = None
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.code)
+
+    def deletions(self, fieldname: str) -> list[cloze.Deletion]:
+        """The deletions of `text` or `code` (the loader has refused bad markup)."""
+        value = getattr(self, fieldname)
+        return cloze.parse(value)[0] if value else []
+
+    def numbers(self) -> list[int]:
+        return cloze.numbers(self.deletions("text") + self.deletions("code"))
+
+    @property
+    def original_code(self) -> str:
+        """The code with every deletion's answer in place: what gives the truth."""
+        return cloze.render(self.code or "", self.deletions("code"), None)
+
+    def question(self, number: int) -> str:
+        """The Markdown shown for item `number`: its blanks, the other answers filled in."""
+        parts = [self.prompt.strip()] if "prompt" in self.model_fields_set else []
+        if self.text:
+            parts.append(cloze.render(self.text, self.deletions("text"), number).strip())
+        if self.code:
+            shown = cloze.render(self.code, self.deletions("code"), number).rstrip()
+            parts.append(f"```python\n{shown}\n```")
+        return "\n\n".join(parts)
+
+    def items(self) -> list[ClozeItem]:
+        """One item per deletion number, in order."""
+        fields = {name: getattr(self, name) for name in ClozeCard.model_fields}
+        return [ClozeItem.model_construct(**{**fields, "id": cloze.item_id(self.id, n),
+                                              "prompt": self.question(n)}, number=n,
+                                          note=self.id)
+                for n in self.numbers()]
+
+
+class ClozeItem(ClozeCard):
+    """One deletion number of a cloze card: what is scheduled, shown, judged and logged.
+    Made by `ClozeCard.items()`, never read from a deck; its prompt is the question."""
+
+    id: str  # type: ignore[assignment]  # `<card id>::c<number>`
+    number: int
+    note: str  # the cloze card's own id
+
+    @property
+    def executable(self) -> bool:
+        return any(d.number == self.number for d in self.deletions("code"))
+
+    def blanks(self) -> list[tuple[str, cloze.Deletion]]:
+        """This item's blanks in the order they are answered: the text's, then the code's."""
+        return [(f, d) for f in ("text", "code") for d in self.deletions(f)
+                if d.number == self.number]
+
+    def filled_code(self, fills: list[str]) -> str:
+        """The code with this item's code blanks filled by `fills` (in order)."""
+        return cloze.render(self.code or "", self.deletions("code"), self.number, fills)
+
+
+def schedulable(card: CardBase) -> list[CardBase]:
+    """What a card of a deck gives the queue: itself, or a cloze card's items."""
+    if isinstance(card, ClozeCard) and not isinstance(card, ClozeItem):
+        return list(card.items())
+    return [card]
+
+
 Card = Annotated[
-    ShapeCard | ValueCard | OutputCard | RaisesCard | CodeCard | ChoiceCard | RecallCard,
+    ShapeCard | ValueCard | OutputCard | RaisesCard | CodeCard | ChoiceCard | RecallCard
+    | ClozeCard,
     Field(discriminator="kind"),
 ]
 
@@ -231,6 +335,10 @@ class Deck(DeckHeader):
     """One deck: a YAML file under decks/."""
 
     cards: list[Card] = Field(min_length=1, description="The cards.")
+
+    def items(self) -> list[CardBase]:
+        """The schedulable cards in deck order: a cloze card gives one per deletion number."""
+        return [item for card in self.cards for item in schedulable(card)]
 
 
 def schema_json() -> dict[str, Any]:

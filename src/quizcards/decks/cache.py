@@ -50,7 +50,8 @@ def fingerprint() -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}|{pydantic.VERSION}".encode())
     for source in (here / "loader.py", here.parent / "core" / "models.py",
-                   here.parent / "core" / "params.py", here.parent / "core" / "versions.py"):
+                   here.parent / "core" / "params.py", here.parent / "core" / "versions.py",
+                   here.parent / "core" / "cloze.py"):
         try:
             digest.update(source.read_bytes())
         except OSError:  # a zipped install: versions alone decide

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizcards.core.cloze import SEPARATOR
 from quizcards.core.limits import MAX_COMBOS
-from quizcards.core.models import CardBase, CodeCard, ShapeCard
+from quizcards.core.models import CardBase, ClozeItem, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.core.verdict import Verdict
 from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, load_paths
@@ -61,7 +62,10 @@ class LintReport:
 
 
 def stated_answer(card: CardBase, values: dict[str, Any]) -> str | None:
-    """The card's own `answer` as a learner would type it (None when the card states none)."""
+    """The card's own `answer` as a learner would type it (None when the card states none);
+    a cloze item's: the answers of its deletions."""
+    if isinstance(card, ClozeItem):
+        return f" {SEPARATOR} ".join(d.answer.strip() for _, d in card.blanks())
     answer = getattr(card, "answer", None)
     if answer is None:
         return None
@@ -94,8 +98,8 @@ def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]
                 f"{loaded.path}` after reading it, or add its folder to your deck folders "
                 "(`quizcards folders add DIR`)"))
             continue
-        for card in loaded.deck.cards:
-            if not card.executable:
+        for card in loaded.deck.items():  # a cloze card: each deletion number whose blanks
+            if not card.executable:  # are in code runs with its own answers filled in
                 continue
             reason = gate(loaded.deck, card)
             if reason:
@@ -120,6 +124,14 @@ def _where(values: dict[str, Any]) -> str:
 def _problem(run: _Run, verdict: Verdict, fieldname: str) -> Problem | None:
     """A positioned problem from a verdict on the card's own material, or None."""
     loaded, card, where = run.loaded, run.card, _where(run.values)
+    if isinstance(card, ClozeItem):
+        if verdict.status != "ok" or verdict.malformed:
+            return loaded.problem(card.id, "code", f"{verdict.status}: {verdict.diagnosis}")
+        if not verdict.correct:
+            return loaded.problem(card.id, "code", f"c{card.number}: the code with its own "
+                                  f"answer {run.answer!r} does not give what the original "
+                                  f"gives ({verdict.diagnosis})")
+        return None
     if verdict.malformed:
         return loaded.problem(card.id, "answer", f"the stated answer cannot be read{where}: "
                               f"{verdict.diagnosis}")
@@ -223,6 +235,6 @@ def lint(
                     checker.close()
             bar.close()
             report.runs = len(runs)
-    report.problems.sort()
+    report.problems = sorted(set(report.problems))  # a cloze card's items share their code
     report.seconds = time.monotonic() - started
     return report

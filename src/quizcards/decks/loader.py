@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from quizcards.core import cloze
 from quizcards.core.kinds import CARD_KINDS, OPTION_LETTERS
 from quizcards.core.models import (
     KIND_MODELS,
     CardBase,
     ChoiceCard,
+    ClozeCard,
     CodeCard,
     Deck,
     DeckHeader,
@@ -108,7 +110,16 @@ class LoadedDeck:
     id_position: tuple[int, int] = (1, 1)  # where the deck's `id:` value stands
 
     def card(self, card_id: str) -> CardBase | None:
-        return next((c for c in self.deck.cards if c.id == card_id), None)
+        """A card by id; a cloze card's items by their own ids (`<id>::c1`), never the cloze
+        card itself (it is not answered as a whole)."""
+        found = next((c for c in self.deck.cards if c.id == card_id), None)
+        if isinstance(found, ClozeCard):
+            return None
+        if found is None and (parts := cloze.split_item_id(card_id)) is not None:
+            note = next((c for c in self.deck.cards if c.id == parts[0]), None)
+            if isinstance(note, ClozeCard):
+                return next((i for i in note.items() if i.number == parts[1]), None)
+        return found
 
     @property
     def shipped(self) -> bool:
@@ -118,7 +129,11 @@ class LoadedDeck:
         return self.path.resolve().is_relative_to(paths.shipped_decks_dir().resolve())
 
     def problem(self, card_id: str, fieldname: str, message: str) -> Problem:
-        """A problem positioned at one field of one card (for lint's execution step)."""
+        """A problem positioned at one field of one card (for lint's execution step); an
+        item of a cloze card is placed at its card."""
+        parts = cloze.split_item_id(card_id) if card_id not in self.card_lines else None
+        if parts is not None and parts[0] in self.card_lines:
+            card_id = parts[0]
         line, col = self.field_positions.get(
             (card_id, fieldname),
             self.field_positions.get((card_id, ""), (self.card_lines.get(card_id, 1), 1)))
@@ -154,6 +169,34 @@ class _Positions:
         if node is not None:
             return node.start_mark.line + 1, node.start_mark.column + 1
         return 1, 1
+
+    def offset_in(self, path: Path_, value: str, offset: int) -> tuple[int, int]:
+        """Position of value[offset] in the file, where value is the scalar at path: the same
+        text found in the scalar's source (a block scalar's lines stand as written), else
+        the scalar's start."""
+        node = self.values.get(path)
+        if node is None:
+            return self.at(path)
+        end = value.find("\n", offset)
+        needle = value[offset:end if end >= 0 else len(value)][:60]
+        if not needle:
+            return self.at(path)
+        nth = 0
+        at = value.find(needle)
+        while 0 <= at < offset:
+            nth += 1
+            at = value.find(needle, at + 1)
+        start, stop = node.start_mark.index, node.end_mark.index
+        found = self.text.find(needle, start, stop)
+        for _ in range(nth):
+            if found < 0:
+                break
+            found = self.text.find(needle, found + 1, stop)
+        if found < 0:
+            return self.at(path)
+        line = self.text.count("\n", 0, found) + 1
+        col = found - (self.text.rfind("\n", 0, found) + 1) + 1
+        return line, col
 
     def find_in(self, path: Path_, needle: str) -> tuple[int, int]:
         """Position of `needle` inside the scalar at path (its raw source text)."""
@@ -459,6 +502,8 @@ class _FileLoader:
                     self.report(self.pos.at((*path, "correct", i)),
                                 f"correct: {letter!r} is not an option letter "
                                 f"(a-{letters[-1]})", name)
+        if isinstance(card, ClozeCard):
+            self.check_cloze(card, path, name)
         if isinstance(card, CodeCard):
             if not card.tests and not (card.entry and card.inputs):
                 self.report(self.pos.at(path), "a code card needs checks: `tests` (asserts) or "
@@ -469,6 +514,51 @@ class _FileLoader:
             if card.inputs and not card.entry:
                 self.report(self.pos.at((*path, "inputs")),
                             "`inputs` needs `entry` (the function to call)", name)
+
+    def check_cloze(self, card: ClozeCard, path: Path_, name: str) -> None:
+        """Deletion markup in text and code, positioned; the code, answers in place, parses."""
+        import ast
+
+        if card.params:
+            self.report(self.pos.at((*path, "params"), key=True), "a cloze card cannot have "
+                        "params: its {{...}} are deletions", name)
+        if cloze.has_markup(card.prompt):
+            self.report(self.pos.find_in((*path, "prompt"), "{{"), "deletions go in `text` or "
+                        "`code`, not in the prompt", name)
+        if not card.text and not card.code:
+            self.report(self.pos.at(path), "a cloze card needs `text` or `code` with "
+                        "deletions such as {{c1::answer}}", name)
+            return
+        total = 0
+        for fname in ("text", "code"):
+            value = getattr(card, fname)
+            if not value:
+                continue
+            found, problems = cloze.parse(value)
+            total += len(found)
+            for problem in problems:
+                self.report(self.pos.offset_in((*path, fname), value, problem.offset),
+                            f"{fname}: {problem.message}", name)
+            if problems or not found or fname != "code":
+                continue
+            try:
+                ast.parse(cloze.render(value, found, None))
+            except SyntaxError as exc:
+                line = (exc.lineno or 1) - 1
+                lines = value.split("\n")
+                offset = sum(len(x) + 1 for x in lines[:line]) + len(lines[line]) - len(
+                    lines[line].lstrip()) if line < len(lines) else 0
+                self.report(self.pos.offset_in((*path, fname), value, offset),
+                            f"code: with the deletions' answers in place, the code does not "
+                            f"parse: line {exc.lineno}: {exc.msg}", name)
+        if total == 0 and not any(p.card == name and "deletion" in p.message
+                                  for p in self.problems):
+            fname = "text" if card.text else "code"
+            self.report(self.pos.at((*path, fname)), f"no deletion in {fname}: mark what to "
+                        "hide as {{c1::answer}} (or {{c1::answer::hint}})", name)
+        if card.tests and not card.code:
+            self.report(self.pos.at((*path, "tests"), key=True), "`tests` need `code`: they "
+                        "check the code with the learner's fill", name)
 
     def report_validation(
         self, exc: ValidationError, data: Any, base: Path_, card: str | None = None
@@ -661,7 +751,7 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
         fields = {
             (name, f): loader.pos.at(("cards", i, f))
             for i, name in names.items()
-            for f in ("", "code", "answer", "tests", "reference", "inputs", "params")
+            for f in ("", "code", "answer", "tests", "reference", "inputs", "params", "text")
             if not f or ("cards", i, f) in loader.pos.values
         }
         loaded = LoadedDeck(deck, path, hashlib.sha256(loader.raw).hexdigest(), lines, fields,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from quizcards.core.fsrs_adapter import rating_for
 from quizcards.core.kinds import OPTION_LETTERS
-from quizcards.core.models import CardBase, ChoiceCard, CodeCard, Deck, RecallCard
+from quizcards.core.models import CardBase, ChoiceCard, ClozeCard, CodeCard, Deck, RecallCard
 from quizcards.core.params import draw, fill
 from quizcards.decks.loader import LoadedDeck
 from quizcards.files import atomic_write, replacing
@@ -38,6 +38,7 @@ class ExportedCard:
     front_md: str  # Markdown, params filled
     back: str  # the answer as text
     typed: bool  # an Anki "type in the answer" note
+    cloze: bool = False  # an Anki Cloze note: front_md holds the deletions, back the extra
 
 
 def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard]:
@@ -45,6 +46,10 @@ def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard
     for loaded in decks:
         deck = loaded.deck
         for card in deck.cards:
+            if isinstance(card, ClozeCard):  # one note; Anki makes a card per deletion
+                out.append(ExportedCard(deck, card, _cloze_markdown(card),
+                                        _cloze_answers(card), False, cloze=True))
+                continue
             values = draw(card.params, 0) if card.params else {}
             front = fill(card.prompt, values).strip()
             typed = False
@@ -65,6 +70,20 @@ def export_cards(decks: Iterable[LoadedDeck], truth: Truth) -> list[ExportedCard
     return out
 
 
+def _cloze_markdown(card: ClozeCard) -> str:
+    """The card with its deletions as written (for the CSV of cards)."""
+    parts = [card.prompt] if "prompt" in card.model_fields_set else []
+    parts += [card.text] if card.text else []
+    parts += [f"```python\n{card.code.rstrip()}\n```"] if card.code else []
+    return "\n\n".join(parts)
+
+
+def _cloze_answers(card: ClozeCard) -> str:
+    return "; ".join(f"c{item.number}: " + " || ".join(d.answer.strip() for _, d in
+                                                       item.blanks())
+                     for item in card.items())
+
+
 def markdown_to_html(text: str) -> str:
     """Enough Markdown for cards: fenced code as <pre><code>, `inline code`, paragraphs."""
     parts: list[str] = []
@@ -79,6 +98,31 @@ def markdown_to_html(text: str) -> str:
             parts.append("<p>" + escaped.replace("\n\n", "</p><p>").replace("\n", "<br>")
                          + "</p>")
     return "".join(parts)
+
+
+# a cloze card in Anki's Cloze note type (its fields: Text, Back Extra): the parts Anki has no
+# field for are marked with these classes, so that importing the package gives them back
+PROMPT_CLASS, CODE_CLASS, TESTS_CLASS, SOURCE_CLASS = (
+    "quizcards-prompt", "quizcards-code", "quizcards-tests", "quizcards-source")
+
+
+def cloze_fields(card: ClozeCard) -> list[str]:
+    """Text (prompt, prose and code with their {{c1::...}} as written) and Back Extra
+    (explanation, the checks, the source) of an Anki Cloze note."""
+    text = []
+    if "prompt" in card.model_fields_set:
+        text.append(f'<div class="{PROMPT_CLASS}">{markdown_to_html(card.prompt)}</div>')
+    if card.text:
+        text.append(markdown_to_html(card.text))
+    if card.code:
+        text.append(f'<pre><code class="{CODE_CLASS}">{html.escape(card.code.rstrip())}'
+                    "</code></pre>")
+    extra = [markdown_to_html(card.explain or "")]
+    if card.tests:
+        extra.append(f'<pre class="{TESTS_CLASS}">{html.escape(card.tests.rstrip())}</pre>')
+    if card.source:
+        extra.append(f'<div class="{SOURCE_CLASS}"><i>{html.escape(card.source)}</i></div>')
+    return ["".join(text), "".join(extra)]
 
 
 def _anki_tags(deck: Deck, card: CardBase) -> list[str]:
@@ -106,10 +150,17 @@ def write_apkg(cards: list[ExportedCard], path: Path) -> int:
     basic = genanki.Model(MODEL_BASIC, "quizcards basic", fields=fields, css=css,
                           templates=[{"name": "Card 1", "qfmt": "{{Front}}",
                                       "afmt": "{{FrontSide}}<hr id=answer>{{Back}}" + after}])
+    cloze = genanki.CLOZE_MODEL  # Anki's own Cloze note type: Text and Back Extra
     anki_decks: dict[str, genanki.Deck] = {}
     for c in cards:
         deck = anki_decks.setdefault(c.deck.id, genanki.Deck(
             _stable_id("quizcards-deck:" + c.deck.id), f"quizcards::{c.deck.title}"))
+        if c.cloze:
+            assert isinstance(c.card, ClozeCard)
+            deck.add_note(genanki.Note(
+                model=cloze, fields=cloze_fields(c.card), tags=_anki_tags(c.deck, c.card),
+                guid=genanki.guid_for("quizcards", c.deck.id, c.card.id)))
+            continue
         back = html.escape(c.back.strip()) if c.typed else markdown_to_html(c.back)
         deck.add_note(genanki.Note(
             model=typed if c.typed else basic,

@@ -1,12 +1,14 @@
-"""Import: CSV/TSV (front, back, tags) and the basic notes of an Anki .apkg into a new YAML
-deck of recall cards that passes lint. Nothing is written unless the whole input reads
-cleanly; errors name the file and the row."""
+"""Import: CSV/TSV (front, back, tags) and the notes of an Anki .apkg into a new YAML deck
+that passes lint: basic notes become recall cards, Cloze notes (model type cloze, field Text)
+cloze cards. Nothing is written unless the whole input reads cleanly; errors name the file
+and the row."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
+import json
 import re
 import sqlite3
 import tempfile
@@ -26,6 +28,50 @@ class Note:
     back: str
     tags: tuple[str, ...]
     where: str  # "file:row" for messages
+    cloze: dict[str, str] | None = None  # a Cloze note: text, code, prompt, tests, ...
+
+
+ANKI_CLOZE = 1  # a note type's `type` in an Anki collection: 0 standard, 1 cloze
+# what quizcards' export marks in a Cloze note (interop/export.py keeps the same names)
+_MARKED = {
+    "prompt": re.compile(r'<div class="quizcards-prompt">(.*?)</div>', re.DOTALL),
+    "code": re.compile(r'<pre><code class="quizcards-code">(.*?)</code></pre>', re.DOTALL),
+    "tests": re.compile(r'<pre class="quizcards-tests">(.*?)</pre>', re.DOTALL),
+    "source": re.compile(r'<div class="quizcards-source"><i>(.*?)</i></div>', re.DOTALL),
+}
+
+
+def cloze_note(text_html: str, extra_html: str) -> dict[str, str] | None:
+    """The fields of a cloze card from an Anki Cloze note's Text and Back Extra; None when
+    Text holds no deletion."""
+    card: dict[str, str] = {}
+    for name, pattern in _MARKED.items():
+        source = text_html if name in ("prompt", "code") else extra_html
+        match = pattern.search(source)
+        if match is None:
+            continue
+        value = match.group(1)
+        if name == "code" or name == "tests":
+            card[name] = html.unescape(value).rstrip() + "\n"
+        elif name == "source":
+            card[name] = html.unescape(value)
+        else:
+            card[name] = _html_to_text(value)
+        if name in ("prompt", "code"):
+            text_html = source[:match.start()] + source[match.end():]
+        else:
+            extra_html = source[:match.start()] + source[match.end():]
+    text = _html_to_text(text_html, protect=False)
+    if text:
+        card["text"] = text
+    explain = _html_to_text(extra_html)
+    if explain:
+        card["explain"] = explain
+    from quizcards.core.cloze import has_markup
+
+    if not has_markup(card.get("text", "") + card.get("code", "")):
+        return None
+    return card
 
 
 def read_csv(path: Path) -> list[Note]:
@@ -62,7 +108,7 @@ def read_csv(path: Path) -> list[Note]:
     return notes
 
 
-def _html_to_text(value: str) -> str:
+def _html_to_text(value: str, protect: bool = True) -> str:
     """Anki HTML to the Markdown of a prompt: code blocks and inline code survive."""
     value = re.sub(r"<pre><code>(.*?)</code></pre>",
                    lambda m: "\n```\n" + m.group(1) + "\n```\n", value, flags=re.DOTALL)
@@ -71,7 +117,7 @@ def _html_to_text(value: str) -> str:
     value = re.sub(r"<[^>]+>", "", value)
     value = re.sub(r"\[sound:[^\]]*\]", "", value)
     value = re.sub(r"\n{3,}", "\n\n", html.unescape(value)).strip()
-    return _protect_braces(value)
+    return _protect_braces(value) if protect else value
 
 
 def _protect_braces(text: str) -> str:
@@ -86,7 +132,8 @@ def _protect_braces(text: str) -> str:
 
 
 def read_apkg(path: Path) -> list[Note]:
-    """The notes with two or more fields (front = first field, back = second)."""
+    """The notes with two or more fields (front = first field, back = second), and Cloze
+    notes (their Text and Back Extra fields)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -101,13 +148,26 @@ def read_apkg(path: Path) -> list[Note]:
             db = Path(archive.extract(name, tmp))
             try:
                 conn = sqlite3.connect(db)
-                rows = conn.execute("SELECT id, flds, tags FROM notes ORDER BY id").fetchall()
+                rows = conn.execute("SELECT id, mid, flds, tags FROM notes ORDER BY id"
+                                    ).fetchall()
+                models = _note_types(conn)
                 conn.close()
             except sqlite3.DatabaseError as exc:
                 raise ImportFailed(f"{path}: {name} is not a readable collection ({exc})") from None
     notes = []
-    for note_id, flds, tags in rows:
+    for note_id, mid, flds, tags in rows:
         fields = flds.split("\x1f")
+        kind, field_names = models.get(str(mid), (0, []))
+        if kind == ANKI_CLOZE:
+            named = dict(zip(field_names, fields, strict=False))
+            text = named.get("Text", fields[0])
+            extra = named.get("Back Extra", fields[1] if len(fields) > 1 else "")
+            card = cloze_note(text, extra)
+            if card is not None:
+                front = card.get("text") or card.get("code") or ""
+                notes.append(Note(front, "", tuple(tags.split()), f"{path}: note {note_id}",
+                                  card))
+            continue
         if len(fields) < 2:
             continue
         front, back = _html_to_text(fields[0]), _html_to_text(fields[1])
@@ -116,6 +176,23 @@ def read_apkg(path: Path) -> list[Note]:
     if not notes:
         raise ImportFailed(f"{path}: no notes with a front and a back")
     return notes
+
+
+def _note_types(conn: sqlite3.Connection) -> dict[str, tuple[int, list[str]]]:
+    """Note type id -> (its type: 0 standard, 1 cloze; its field names), from `col`."""
+    try:
+        row = conn.execute("SELECT models FROM col").fetchone()
+        models = json.loads(row[0]) if row and row[0] else {}
+    except (sqlite3.DatabaseError, ValueError):
+        return {}
+    if not isinstance(models, dict):
+        return {}
+    out = {}
+    for mid, model in models.items():
+        if isinstance(model, dict):
+            names = [f.get("name", "") for f in model.get("flds", []) if isinstance(f, dict)]
+            out[str(mid)] = (int(model.get("type", 0) or 0), names)
+    return out
 
 
 def _slug(text: str) -> str:
@@ -134,8 +211,15 @@ def to_deck(notes: list[Note], deck_id: str, title: str, source: str) -> dict[st
         while card_id in seen:
             card_id, n = f"{base}-{n}", n + 1
         seen.add(card_id)
-        card: dict[str, object] = {"id": card_id, "kind": "recall", "prompt": note.front,
-                                   "answer": note.back, "source": source}
+        card: dict[str, object]
+        if note.cloze is not None:
+            order = ("prompt", "text", "code", "tests", "explain", "source")
+            card = {"id": card_id, "kind": "cloze",
+                    **{k: note.cloze[k] for k in order if k in note.cloze}}
+            card.setdefault("source", source)
+        else:
+            card = {"id": card_id, "kind": "recall", "prompt": note.front,
+                    "answer": note.back, "source": source}
         tags = [re.sub(r"[^\w:-]", "_", t) for t in note.tags]
         if tags:
             card["tags"] = tags

@@ -81,7 +81,7 @@ class BrowserScreen(AppScreen):
         table.clear()
         for loaded in lib.decks.decks:
             tags = frozenset(loaded.deck.tags)
-            for card in loaded.deck.cards:
+            for card in loaded.deck.items():
                 key = (loaded.deck.id, card.id)
                 if not matches(query, key[0], key[1], card.prompt, tags | set(card.tags)):
                     continue

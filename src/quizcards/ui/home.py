@@ -110,7 +110,7 @@ class HomeScreen(AppScreen):
         from quizcards.ui.picker import Picker
 
         lib = self.qapp.library
-        decks = [(d.deck.id, d.deck.title, len(d.deck.cards)) for d in lib.decks.decks]
+        decks = [(d.deck.id, d.deck.title, len(d.deck.items())) for d in lib.decks.decks]
         tags = Counter(t for ref in lib.refs() for t in ref.tags)
 
         def chosen(result: tuple[list[str], list[str]] | None) -> None:
