@@ -23,9 +23,11 @@ from quizcards.core.models import CardBase, Deck
 from quizcards.core.queue import (
     CardRef,
     DeckToday,
+    DoneToday,
     Flags,
     Key,
     Queue,
+    QueueInputs,
     Summary,
     build_queue,
     deck_counts,
@@ -336,13 +338,24 @@ class Library:
                            self.config.limits, self.store.done_today(day), decks, tags,
                            self._index)
 
+    def _today_inputs(self, day: int) -> tuple[QueueInputs, dict[Key, Flags], DoneToday]:
+        """What the queue and the deck counts read from the store, read once (the due list
+        made a list so that both may go through it)."""
+        facts = self.store.queue_inputs(day)
+        facts = QueueInputs(facts.seen, list(facts.due), facts.repeats)
+        return facts, self.store.flags(), self.store.done_today(day)
+
     def deck_counts(self, now: datetime | None = None) -> dict[str, DeckCounts]:
         """Per deck, what reviewing that deck alone would give today: new, learning (same-
         session repeats) and due cards, within the daily limits (as Anki's deck list does).
         One pass over the cards and the store, however many decks there are."""
         day = self.today(now)
-        today = deck_counts(self.refs(), self.store.queue_inputs(day), self.store.flags(), day,
-                            self.config.limits, self.store.done_today(day))
+        return self._deck_counts(day, *self._today_inputs(day))
+
+    def _deck_counts(self, day: int, facts: QueueInputs, flags: dict[Key, Flags],
+                     done: DoneToday) -> dict[str, DeckCounts]:
+        today = deck_counts(self.refs(), facts, flags, day, self.config.limits, done,
+                            self._index)
         counts = {}
         for loaded in self.decks.decks:
             deck = today.get(loaded.deck.id, DeckToday(0, 0, 0))  # a deck with no cards
@@ -354,7 +367,9 @@ class Library:
         from quizcards.store import stats
 
         day = self.today(now)
-        queue = self.queue(now)
+        facts, flags, done = self._today_inputs(day)
+        queue = build_queue(self.refs(), facts, flags, day, self.config.limits, done,
+                            index=self._index)
         return TodayStats(
             day=day_to_iso(day),
             scheduler=self.config.scheduler,
@@ -364,7 +379,7 @@ class Library:
             new_left_today=len(queue.new),
             retention_30d=stats.retention(self.store, day),
             streak=stats.streak(self.store, day),
-            decks=self.deck_counts(now),
+            decks=self._deck_counts(day, facts, flags, done),
             leeches=[f"{d}/{c}" for d, c in self.store.leeches()],
             orphaned=[f"{d}/{c}" for d, c in self.orphans()],
             deck_problems=[str(p) for p in self.decks.problems],

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from quizcards.ui.base import AppScreen
 
 if TYPE_CHECKING:
-    from quizcards.library import FolderProblem
+    from quizcards.library import FolderProblem, TodayStats
 
 
 class HomeScreen(AppScreen):
@@ -26,6 +26,8 @@ class HomeScreen(AppScreen):
         Binding("b", "app.browser", "Browse"),
         Binding("q", "app.quit", "Quit"),
     ]
+    _stats: TodayStats | None = None  # the counts last read
+    _stale = False  # another screen was on top since: read them again
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -44,19 +46,32 @@ class HomeScreen(AppScreen):
         table.add_column("Due", key="due", width=5)
         table.add_column("Cards", key="cards", width=5)
         self.refresh_counts()
-        self.redraw_on_theme_change(self.refresh_counts)
+        self.redraw_on_theme_change(self._show)
         table.focus()
 
+    # The counts are read from the store when home is built and each time it comes back
+    # (after a review, the browser, stats); a resize or a theme only redraws them: at 50,000
+    # cards a read takes a large part of a second.
+    def on_screen_suspend(self) -> None:
+        self._stale = True
+
     def on_screen_resume(self) -> None:
-        self.refresh_counts()
+        if self._stale:
+            self.refresh_counts()
 
     def on_resize(self) -> None:
-        self.refresh_counts()  # titles are cut to the width
+        self._show()  # titles are cut to the width
 
     def refresh_counts(self) -> None:
+        self._stats = self.qapp.library.stats(self.qapp.clock())
+        self._stale = False
+        self._show()
+
+    def _show(self) -> None:
+        stats = self._stats
+        if stats is None:
+            return
         lib = self.qapp.library
-        now = self.qapp.clock()
-        stats = lib.stats(now)
         colours = {kind: self.theme_colour(f"text-{name}") for kind, name in
                    (("new", "primary"), ("learning", "warning"), ("due", "success"))}
         table = self.query_one("#decks", DataTable)
