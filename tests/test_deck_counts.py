@@ -3,6 +3,11 @@ equal what one queue per deck gives, whatever the states, flags, limits and answ
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +23,13 @@ from quizcards.core.queue import (
     deck_counts,
     inputs_from_summaries,
 )
+from quizcards.library import Library
+
+if TYPE_CHECKING:
+    from quizcards.checker.client import Checker
 
 DAY = 740_000
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DECKS = ["a", "b", "c"]
 
 
@@ -75,3 +85,39 @@ def test_cards_outside_the_loaded_decks_are_not_counted() -> None:
               ("a", "a0"): Summary(DAY - 1, DAY - 3, False, 2)}
     got = deck_counts(cards, inputs_from_summaries(states, DAY), {}, DAY, DailyLimits())
     assert got == {"a": DeckToday(0, 0, 1)}
+
+
+# -- home reads the counts once per showing ---------------------------------------------------
+async def test_home_reads_the_store_once_at_start_and_again_when_it_comes_back(
+        tmp_path: Path, checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 50,000 cards a read of today's counts takes a large part of a second; home read
+    them three times before its first paint (mount, resume, resize)."""
+    from quizcards.ui.app import create_app
+    from quizcards.ui.home import HomeScreen
+
+    (tmp_path / "d.yaml").write_text(
+        "id: d\ntitle: D\ncards:\n  - id: r\n    kind: recall\n    prompt: p\n    answer: a\n")
+    lib = Library.open([tmp_path / "d.yaml"], db_path=tmp_path / "db.sqlite3")
+    reads: list[object] = []
+    real = Library.stats
+
+    def counting(self: Library, now: datetime | None = None) -> object:
+        reads.append(now)
+        return real(self, now)
+
+    monkeypatch.setattr(Library, "stats", counting)
+    app = create_app(lib, checker, clock=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert len(reads) == 1
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert len(reads) == 1  # a resize redraws what was read
+        assert "D" in str(app.screen.query_one("#decks").get_row_at(0)[0])
+        await pilot.press("s")  # stats, then back home: read again (answers may have changed)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert len(reads) >= 2
