@@ -19,6 +19,7 @@ from quizcards.core.limits import MAX_COMBOS
 from quizcards.core.models import CardBase, ClozeItem, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.core.verdict import Verdict
+from quizcards.core.words import plural
 from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, load_paths
 
 if TYPE_CHECKING:
@@ -40,12 +41,12 @@ class LintReport:
         return not self.problems
 
     def summary(self) -> str:
-        what = f"{self.decks} decks, {self.cards} cards"
+        what = f"{plural(self.decks, 'deck')}, {plural(self.cards, 'card')}"
         if self.executed:
-            what += f", {self.runs} runs"
+            what += f", {plural(self.runs, 'run')}"
         if self.skipped:
             what += f", {len(self.skipped)} skipped"
-        verdict = "ok" if self.ok else f"{len(self.problems)} problems"
+        verdict = "ok" if self.ok else plural(len(self.problems), "problem")
         return f"lint: {what}: {verdict} ({self.seconds:.1f} s)"
 
     def to_json(self) -> dict[str, Any]:
