@@ -121,3 +121,12 @@ async def test_home_reads_the_store_once_at_start_and_again_when_it_comes_back(
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert len(reads) >= 2
+
+
+def test_the_lint_summary_counts_in_words() -> None:
+    from quizcards.decks.lint import LintReport
+
+    one = LintReport(decks=1, cards=1, runs=1, executed=True)
+    assert one.summary().startswith("lint: 1 deck, 1 card, 1 run: ok")
+    many = LintReport(decks=2, cards=0, runs=3, executed=True)
+    assert many.summary().startswith("lint: 2 decks, 0 cards, 3 runs: ok")
