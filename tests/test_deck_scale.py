@@ -114,3 +114,69 @@ def test_the_cache_loads_what_a_parse_loads(decks: list[str],
         for i, text in edits:  # an edit, a new file
             (folder / f"f{i}.yaml").write_text(text + "# edited\n")
             assert _load(folder, DeckCache(cache_file)) == _load(folder, None)
+
+
+# -- plain data built without PyYAML's constructor is what the constructor builds ----------
+def _both(text: str) -> tuple[object, object]:
+    import yaml
+
+    from quizcards.decks.loader import _loader_class, _plain_data
+
+    def run(fast: bool) -> object:
+        loader = _loader_class()(text)
+        try:
+            node = loader.get_single_node()
+            return _plain_data(node, loader) if fast else loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            return type(exc)
+        finally:
+            loader.dispose()
+
+    return run(True), run(False)
+
+
+ODD = [
+    "a: 1\nb: 1.5\nc: true\nd: null\ne: ~\nf: 2026-11-30\ng: '1'\nh: !!str 12\ni: 0x1f\n",
+    "a: [1, 'x', [null, {b: yes}]]\n",
+    "? [complex, key]\n: v\n",                     # a key that is not text
+    "1: one\n",                                     # an int key
+    "base: {a: 1}\nmerged:\n  <<: {b: 2}\n  c: 3\n",  # a merge key without an anchor
+    "s: !!set {a, b}\n",
+    "o: !!omap [a: 1, b: 2]\n",
+    "x: !custom 3\n",                               # unknown tag: the constructor refuses
+    "m: !!map {a: 1}\n",
+    "d: {a: 1, a: 2}\n",                            # a duplicate key: the last one wins
+    "bin: !!binary aGVsbG8=\n",
+    "- 1\n- two\n- {three: 3}\n",
+    "just text\n",
+    "inf: .inf\nnan: .nan\nneg: -.inf\nbig: 123456789012345678901234567890\n",
+    "code: |\n  x = {'a': 1}\n  y = x['a'] & 3\nprompt: >\n  folded\n  text\n",
+]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_plain_data_is_what_the_constructor_builds(text: str) -> None:
+    from quizcards.decks.loader import _NOT_PLAIN
+
+    fast, slow = _both(text)
+    assert fast is _NOT_PLAIN or repr(fast) == repr(slow), (fast, slow)
+
+
+yaml_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(yaml_data, st.booleans())
+def test_any_dumped_data_reads_back_the_same_either_way(data: object, flow: bool) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    fast, slow = _both(text)
+    from quizcards.decks.loader import _NOT_PLAIN
+
+    assert fast is not _NOT_PLAIN  # text keys only: the fast way applies
+    assert repr(fast) == repr(slow)  # key order and types included
