@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,3 +128,85 @@ def test_sync_does_not_hang_on_a_fifo_in_the_folder(tmp_path: Path) -> None:
         thread.join(10)
     assert not hung, "the sync blocked on a named pipe"
     assert outcome and any(str(fifo) == name for name, _ in outcome[0].skipped_files)
+
+
+# -- deck folders ----------------------------------------------------------------------------
+def test_folders_add_refuses_a_folder_other_users_can_write(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`quizcards folders add /tmp/decks` (mode 1777 or 0777) was accepted: every user of the
+    machine could then drop a deck there whose code runs as you, with no `quizcards trust`.
+    Trusting a folder as a whole only makes sense for a folder only you can write."""
+    from quizcards.cli import main
+
+    shared = tmp_path / "drop"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    assert main(["folders", "add", str(shared)]) == 2
+    assert "other users" in capsys.readouterr().err
+    config = Path(os.environ["QUIZCARDS_HOME"]) / "config" / "config.toml"
+    assert not config.exists() or "deck_folders" not in config.read_text()
+
+
+def test_a_deck_in_a_world_writable_subfolder_of_a_trusted_folder_is_not_trusted(
+        tmp_path: Path) -> None:
+    """A trusted folder with a subfolder anyone may write (`chmod 777 notes/shared`, or a
+    folder that became so after `folders add`): any user's deck there ran code as you. A deck
+    is trusted by its folder only when no folder from the trusted one down to the file, and
+    not the file, is writable by other users."""
+    from quizcards.checker import trust
+
+    folder = tmp_path / "notes"
+    (folder / "open").mkdir(parents=True)
+    (folder / "open").chmod(0o777)
+    deck = folder / "open" / "theirs.yaml"
+    deck.write_text("id: x\n")
+    home = Path(os.environ["QUIZCARDS_HOME"]) / "config"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(f'deck_folders = ["{folder}"]\n')
+    assert not trust.is_trusted(deck, "0" * 64)
+    # the same deck in a folder only the owner writes is trusted
+    (folder / "open").chmod(0o755)
+    assert trust.is_trusted(deck, "0" * 64)
+    deck.chmod(deck.stat().st_mode | stat.S_IWOTH)
+    assert not trust.is_trusted(deck, "0" * 64)
+
+
+def test_check_asks_trust_about_the_file_it_read_not_what_a_link_points_at_later(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`quizcards check LINK` read the deck through a link (to a file outside your folders,
+    say in /tmp, where another user controls the link), then asked trust about the link's
+    target again: swapped in between to a deck in a trusted folder, the outside bytes ran
+    with the folder's trust. The trust docstring promises a swapped file cannot borrow trust;
+    that held for `quizcards trust` pins only. Trust must be asked about where the parsed
+    bytes were really read from."""
+    import quizcards.checker.client as client
+    import quizcards.decks.loader as loader
+    from quizcards.cli import main
+
+    mine = ("id: mine\ntitle: Mine\ncards:\n  - id: sum\n    kind: value\n"
+            "    prompt: \"What is `1 + 1`?\"\n    code: result = 1 + 1\n    answer: 2\n")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(mine)
+    evil = tmp_path / "drop" / "evil.yaml"
+    evil.parent.mkdir()
+    evil.write_text(mine.replace("result = 1 + 1", "import os; result = os.getuid()"))
+    config = Path(os.environ["QUIZCARDS_HOME"]) / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text(f'deck_folders = ["{folder}"]\n')
+    link = tmp_path / "link.yaml"
+    link.symlink_to(evil)
+    real_load = loader.load_file
+
+    def load_then_swap(path: Path, display: str | None = None) -> Any:
+        result = real_load(path, display)
+        link.unlink()  # the other user's move, between the read and the trust check
+        link.symlink_to(folder / "mine.yaml")
+        return result
+
+    def no_checker(**_: Any) -> Any:
+        raise AssertionError("the outside deck's code was about to run")
+
+    monkeypatch.setattr(loader, "load_file", load_then_swap)
+    monkeypatch.setattr(client, "make_checker", no_checker)
+    assert main(["check", str(link), "sum", "--answer", "2", "--json"]) == 2

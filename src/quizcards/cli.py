@@ -242,7 +242,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         known = ", ".join(c.id for c in loaded.deck.items())
         raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
     if card.executable:
-        require_trust(loaded.path, loaded.sha256)
+        require_trust(loaded.path, loaded.sha256, loaded.real)
     with make_checker(allow_weak=args.allow_weak_sandbox) as checker:
         verdict = checker.check(loaded.deck, card, args.answer, seed=args.seed,
                                 seconds=args.seconds, shipped=loaded.shipped)
@@ -629,6 +629,11 @@ def cmd_folders(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.folder}: too wide to trust as a whole (it holds your "
                              "home or your quizcards settings); add the folder your decks are "
                              "in")
+        opened = paths.open_to_others(real, real)
+        if opened is not None:
+            raise UsageError(f"{args.folder}: not trusted as a deck folder: {opened}, so "
+                             "other users could put code in it that would run as you; add a "
+                             "folder only you can write")
         if any(_same_folder(folder, known) for known in expanded):
             print(f"{folder}: already one of your deck folders; nothing changed")
             return EXIT_OK
