@@ -210,3 +210,41 @@ def test_check_asks_trust_about_the_file_it_read_not_what_a_link_points_at_later
     monkeypatch.setattr(loader, "load_file", load_then_swap)
     monkeypatch.setattr(client, "make_checker", no_checker)
     assert main(["check", str(link), "sum", "--answer", "2", "--json"]) == 2
+
+
+# -- cloze: Anki import ------------------------------------------------------------------------
+def test_an_imported_apkg_s_cloze_code_does_not_run_without_trust(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`quizcards import shared.apkg --deck-id x` turned a Cloze note whose Text holds
+    `<pre><code class="quizcards-code">...</code></pre>` (any .apkg from the web can) into a
+    cloze card with that `code` (and `tests` from Back Extra), written by default into your
+    own deck folder, which is trusted: the package's code then ran at the next review with
+    no `quizcards trust`. Code that comes from a package must not land in a trusted folder;
+    written elsewhere (--out), it needs trust like any outside deck."""
+    import genanki
+
+    from quizcards import paths
+    from quizcards.checker import trust
+    from quizcards.cli import main
+    from quizcards.decks.loader import load_file
+
+    deck = genanki.Deck(1, "shared")
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, fields=[
+        'Fill in<pre><code class="quizcards-code">import os\nx = os.getuid()\n'
+        "result = {{c1::1}} + 1</code></pre>", ""]))
+    apkg = tmp_path / "shared.apkg"
+    genanki.Package(deck).write_to_file(str(apkg))
+
+    main(["import", str(apkg), "--deck-id", "shared"])
+    capsys.readouterr()
+    for path in paths.user_decks_dir().glob("*.yaml"):
+        loaded, _ = load_file(path)
+        assert loaded is None or not any(c.executable for c in loaded.deck.items()), \
+            f"{path}: the package's code is in your trusted deck folder"
+
+    out = tmp_path / "elsewhere" / "shared.yaml"
+    out.parent.mkdir()
+    assert main(["import", str(apkg), "--deck-id", "shared", "--out", str(out)]) == 0
+    loaded, _ = load_file(out)
+    assert loaded is not None and any(c.executable for c in loaded.deck.items())
+    assert not trust.is_trusted(out, loaded.sha256)

@@ -498,6 +498,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    import os
+
     from quizcards import paths
     from quizcards.interop import importer
 
@@ -516,6 +518,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     out = args.out or paths.user_decks_dir() / f"{args.deck_id}.yaml"
     deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
                             f"imported from {args.file.name}")
+    with_code = [c for c in deck["cards"] if "code" in c or "tests" in c]  # type: ignore[attr-defined]
+    if with_code:
+        from quizcards.checker.trust import trusted_folders
+
+        # a package's code is outside code: it must not land where decks run unasked
+        place = Path(os.path.normpath(Path.cwd() / out.expanduser()))
+        real = place.parent.resolve() / place.name
+        if any(real == f or real.is_relative_to(f) for f in trusted_folders()):
+            raise UsageError(
+                f"{args.file}: {plural(len(with_code), 'cloze card')} with code; code from a "
+                f"package is not written into your deck folders ({out}), where it would run "
+                "unasked. Import it elsewhere with --out FILE, read it, then `quizcards trust "
+                "FILE` (or move it into a deck folder yourself)")
     with _writing(out):
         importer.write_deck(deck, out, args.force)
     print(f"{out}: {plural(len(notes), 'card')} in deck {args.deck_id!r}")
