@@ -242,7 +242,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         known = ", ".join(c.id for c in loaded.deck.items())
         raise UsageError(f"no card {args.card_id!r} in deck {loaded.deck.id!r} (cards: {known})")
     if card.executable:
-        require_trust(loaded.path, loaded.sha256)
+        require_trust(loaded.path, loaded.sha256, loaded.real)
     with make_checker(allow_weak=args.allow_weak_sandbox) as checker:
         verdict = checker.check(loaded.deck, card, args.answer, seed=args.seed,
                                 seconds=args.seconds, shipped=loaded.shipped)
@@ -498,6 +498,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    import os
+
     from quizcards import paths
     from quizcards.interop import importer
 
@@ -516,6 +518,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     out = args.out or paths.user_decks_dir() / f"{args.deck_id}.yaml"
     deck = importer.to_deck(notes, args.deck_id, args.title or args.deck_id,
                             f"imported from {args.file.name}")
+    with_code = [c for c in deck["cards"] if "code" in c or "tests" in c]  # type: ignore[attr-defined]
+    if with_code:
+        from quizcards.checker.trust import trusted_folders
+
+        # a package's code is outside code: it must not land where decks run unasked
+        place = Path(os.path.normpath(Path.cwd() / out.expanduser()))
+        real = place.parent.resolve() / place.name
+        if any(real == f or real.is_relative_to(f) for f in trusted_folders()):
+            raise UsageError(
+                f"{args.file}: {plural(len(with_code), 'cloze card')} with code; code from a "
+                f"package is not written into your deck folders ({out}), where it would run "
+                "unasked. Import it elsewhere with --out FILE, read it, then `quizcards trust "
+                "FILE` (or move it into a deck folder yourself)")
     with _writing(out):
         importer.write_deck(deck, out, args.force)
     print(f"{out}: {plural(len(notes), 'card')} in deck {args.deck_id!r}")
@@ -629,6 +644,11 @@ def cmd_folders(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.folder}: too wide to trust as a whole (it holds your "
                              "home or your quizcards settings); add the folder your decks are "
                              "in")
+        opened = paths.open_to_others(real, real)
+        if opened is not None:
+            raise UsageError(f"{args.folder}: not trusted as a deck folder: {opened}, so "
+                             "other users could put code in it that would run as you; add a "
+                             "folder only you can write")
         if any(_same_folder(folder, known) for known in expanded):
             print(f"{folder}: already one of your deck folders; nothing changed")
             return EXIT_OK

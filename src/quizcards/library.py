@@ -134,13 +134,25 @@ def _load_decks(folders: list[Path], cache: DeckCache) -> LoadResult:
             continue
         seen.add(real)
         if not paths.within(real, real_folders):
+            opened = next((why for folder in real_folders if real.is_relative_to(folder)
+                           and (why := paths.open_to_others(real, folder)) is not None), None)
             outside.append(Problem(
                 _display(path), 1, 1, path.stem, None,
+                f"not loaded: {opened}, so another user could put code in it (make it "
+                "yours alone, e.g. `chmod o-w`)" if opened is not None else
                 f"not loaded: a link to {real}, outside your deck folders (add the folder it "
                 "is in with `quizcards folders add DIR`)"))
             continue
         files.append(path)
     result = load_paths(files, cache)
+    # asked again of where each deck's bytes were really read from: a link swapped between
+    # the look above and the read lends no trust either
+    for loaded in [d for d in result.decks
+                   if d.real is not None and not paths.within(d.real, real_folders)]:
+        result.decks.remove(loaded)
+        outside.append(Problem(_display(loaded.path), 1, 1, loaded.deck.id, None,
+                               f"not loaded: read from {loaded.real}, outside your deck "
+                               "folders"))
     result.problems.extend(outside)
     return result
 

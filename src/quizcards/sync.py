@@ -37,10 +37,11 @@ dot-folders (.git, .stfolder, temporary files) are passed over silently.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
-import tempfile
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,12 @@ MAX_ID = 200  # characters in a uid, device, deck or card id
 MAX_TEXT = 1 << 20  # characters in an answer
 MAX_LINE = 1 << 24  # bytes in a line of a file (16 MiB)
 MAX_HEADER = 1 << 16  # bytes in its header line
-MAX_MS = 1 << 53  # a time in Unix ms (year 285,000): beyond, not a time
-MAX_DAY = 10_000_000
+# a time in Unix ms before the year 3000, a study day (date ordinal) before it too: later
+# ones are no real answer's, and far enough from the year 9999 that no replay, interval or
+# "one millisecond after the latest" leaves the calendar (datetime and date end there)
+MAX_MS = 32_503_680_000_000  # 3000-01-01 UTC
+MAX_DAY = 1_095_000  # 2998-01-30
+MAX_DEPTH = 64  # nesting of a verdict's objects and lists
 
 
 @dataclass
@@ -151,7 +156,22 @@ def _object(obj: dict[str, Any], name: str) -> dict[str, Any] | None:
     value = obj.get(name)
     if value is not None and not isinstance(value, dict):
         raise Invalid(f"{name} must be an object or null")
+    if value is not None and _depth(value) > MAX_DEPTH:
+        raise Invalid(f"{name} is nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and lists nest in `value` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((x, depth + 1) for x in (item.values() if isinstance(item, dict)
+                                                       else item))
+    return deepest
 
 
 def parse_entry(obj: Any) -> Entry:
@@ -160,9 +180,10 @@ def parse_entry(obj: Any) -> Entry:
         raise Invalid("not an object")
     kind = obj.get("type")
     common = (_id(obj, "uid"), _id(obj, "device"), _whole(obj, "time_ms", 0, MAX_MS))
+    # study days are date ordinals: 1 is 0001-01-01
     if kind == "review":
         return ReviewEntry(
-            *common, _whole(obj, "day", 0, MAX_DAY), _id(obj, "deck_id"), _id(obj, "card_id"),
+            *common, _whole(obj, "day", 1, MAX_DAY), _id(obj, "deck_id"), _id(obj, "card_id"),
             _whole(obj, "grade", 0, 5), _int(obj, "suggested_grade", 0, 5, optional=True),
             _text(obj, "answer", MAX_TEXT, optional=True), _object(obj, "verdict"),
             _int(obj, "duration_ms", 0, MAX_MS, optional=True),
@@ -171,7 +192,7 @@ def parse_entry(obj: Any) -> Entry:
     if kind == "event":
         event = _choice(obj, "kind", EVENT_KINDS)
         target = _id(obj, "target") if event in ("undo", "leech") else None
-        day = _whole(obj, "day", 0, MAX_DAY) if event == "bury" else None
+        day = _whole(obj, "day", 1, MAX_DAY) if event == "bury" else None
         value = _flags(obj.get("value")) if event == "set" else None
         return EventEntry(*common, event, _id(obj, "deck_id"), _id(obj, "card_id"), target,
                           day, value)
@@ -184,7 +205,7 @@ def _flags(value: Any) -> dict[str, Any]:
     suspended, leech = value.get("suspended"), value.get("leech")
     if not isinstance(suspended, bool) or not isinstance(leech, bool):
         raise Invalid("value: suspended and leech must be true or false")
-    buried = _int(value, "buried_day", 0, MAX_DAY, optional=True)
+    buried = _int(value, "buried_day", 1, MAX_DAY, optional=True)
     return {"suspended": suspended, "buried_day": buried, "leech": leech}
 
 
@@ -213,18 +234,33 @@ class FileRead:
 NOT_OURS = "not a quizcards sync file"
 
 
-def _header(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The header of a file that looks like ours (read alone first: a big file that is not
-    ours is not read whole), or why not."""
-    with path.open("rb") as f:
-        first = f.readline(MAX_HEADER)
+NOT_REGULAR = "not a regular file (a pipe, a device or a folder): not read"
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor of `path` when it is a regular file. Opened without blocking, so that a
+    named pipe (or a link to a terminal) cannot hold the sync up; raises OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _header(first: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The header of a file that looks like ours, from its first line (read alone first: a
+    big file that is not ours is not read whole), or why not."""
     if not first.endswith(b"\n"):
         if len(first) >= MAX_HEADER:
             return None, NOT_OURS
         return None, "incomplete (no header yet; read again at the next sync)"
     try:
         header = json.loads(first.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, NOT_OURS
     if not isinstance(header, dict) or "quizcards_sync" not in header:
         return None, NOT_OURS
@@ -239,9 +275,13 @@ def _header(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 def read_file(path: Path, name: str) -> FileRead:
     """The entries of one file, as far as it is complete. `name`: its key in the store."""
     try:
-        header, why = _header(path)
-        data = b"" if header is None else path.read_bytes()
+        with os.fdopen(_open_regular(path), "rb") as f:
+            first = f.readline(MAX_HEADER)
+            header, why = _header(first)
+            data = b"" if header is None else first + f.read()
     except OSError as exc:
+        if exc.strerror == NOT_REGULAR:
+            return FileRead(None, NOT_REGULAR)
         return FileRead(None, f"cannot read: {exc.strerror or exc}")
     if header is None:
         return FileRead(None, why)
@@ -259,6 +299,9 @@ def read_file(path: Path, name: str) -> FileRead:
             obj = json.loads(raw.decode("utf-8"))
         except ValueError:  # bad UTF-8 is a ValueError too
             broken.append(number)
+            continue
+        except RecursionError:  # whole, but nested beyond what a parser may follow
+            result.bad_entries.append(f"{path}: line {number}: nested too deeply")
             continue
         try:
             result.incoming.entries.append(parse_entry(obj))
@@ -313,37 +356,45 @@ def _listing(folder: Path, report: SyncReport) -> list[Path]:
 def _write_new(folder: Path, data: bytes) -> Path:
     """Write `data` as a new file in `folder`, never over one that exists: a temporary
     dot-file first, then a hard link to a free name (or, where links are not supported, a
-    rename to a name that is free)."""
-    taken = sum(1 for p in folder.glob("*.jsonl"))
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    rename to a name that is free). Everything goes through a descriptor of `folder` opened
+    without following a link: a link put in its place (anyone who can write the shared
+    folder can) never sends the files elsewhere. Raises OSError (ELOOP for a link)."""
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        for n in range(taken + 1, taken + 100):
-            target = folder / f"{n:06d}-{secrets.token_hex(4)}.jsonl"
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                continue
-            except OSError:  # no hard links here (some network and FAT drives)
-                if target.exists():
-                    continue
-                os.rename(tmp, target)
-            break
-        else:
-            raise OSError("no free file name")
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    with contextlib.suppress(OSError):  # the new name is on disk too
-        dir_fd = os.open(folder, os.O_RDONLY)
+        taken = sum(1 for name in os.listdir(dir_fd) if name.endswith(".jsonl"))
+        tmp = f".{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600, dir_fd=dir_fd)
         try:
-            os.fsync(dir_fd)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            for n in range(taken + 1, taken + 100):
+                target = f"{n:06d}-{secrets.token_hex(4)}.jsonl"
+                try:
+                    os.link(tmp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd,
+                            follow_symlinks=False)
+                except FileExistsError:
+                    continue
+                except OSError:  # no hard links here (some network and FAT drives)
+                    try:
+                        os.stat(target, dir_fd=dir_fd, follow_symlinks=False)
+                        continue
+                    except FileNotFoundError:
+                        pass
+                    os.rename(tmp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+                break
+            else:
+                raise OSError("no free file name")
         finally:
-            os.close(dir_fd)
-    return target
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dir_fd)
+        with contextlib.suppress(OSError):  # the new name is on disk too
+            os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return folder / target
 
 
 def sync_folder(store: Store, folder: Path) -> SyncReport:
@@ -382,9 +433,15 @@ def sync_folder(store: Store, folder: Path) -> SyncReport:
                        for x in [header, *map(entry_json, outgoing.entries)]).encode("utf-8")
         mine = folder / store.device
         try:
+            if mine.is_symlink():
+                raise OSError(errno.ELOOP, "")
             mine.mkdir(exist_ok=True)
             written = _write_new(mine, data)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise SyncError(f"{mine}: is a link, not this device's own folder: not "
+                                "written through it (remove the link; the next sync makes "
+                                "the folder)") from None
             raise SyncError(f"{mine}: cannot write: {exc.strerror or exc}") from None
         synclog.mark_sent(store, key, outgoing, f"{key}/{store.device}/{written.name}",
                           len(data))

@@ -65,6 +65,11 @@ def is_trusted(path: Path, sha256: str, folders: list[Path] | None = None) -> bo
 def why_untrusted(path: Path) -> str:
     """Why a deck that is_trusted refused may not run, for a message ("it ...")."""
     real = path.resolve()
+    for folder in trusted_folders():
+        if real.is_relative_to(folder):
+            why = paths.open_to_others(real, folder)
+            if why is not None:
+                return f"is in one of your deck folders, but {why}"
     if str(real) in _load():
         return "changed since you trusted it"
     if path.is_symlink():
@@ -72,8 +77,10 @@ def why_untrusted(path: Path) -> str:
     return "is outside your deck folders"
 
 
-def require_trust(path: Path, sha256: str) -> None:
-    if not is_trusted(path, sha256):
+def require_trust(path: Path, sha256: str, real: Path | None = None) -> None:
+    """`real`: where the parsed bytes were really read from (LoadedDeck.real); asking about
+    `path` again could find a link that was swapped since the read."""
+    if not is_trusted(real or path, sha256):
         raise TrustError(
             f"{path}: this deck's code will not run: it {why_untrusted(path)}. Read it, then "
             f"run `quizcards trust {path}` to allow it (or `quizcards folders add DIR` to "

@@ -92,7 +92,7 @@ def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]
     runs: list[_Run] = []
     folders = trusted_folders()
     for loaded in result.decks:
-        if not is_trusted(loaded.path, loaded.sha256, folders):
+        if not is_trusted(loaded.real or loaded.path, loaded.sha256, folders):
             report.problems.append(Problem(
                 _rel(loaded.path), 1, 1, loaded.deck.id, None,
                 f"not run: this deck {why_untrusted(loaded.path)}; run `quizcards trust "

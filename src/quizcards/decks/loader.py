@@ -108,6 +108,7 @@ class LoadedDeck:
     card_lines: dict[str, int] = field(default_factory=dict)
     field_positions: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     id_position: tuple[int, int] = (1, 1)  # where the deck's `id:` value stands
+    real: Path | None = None  # the real path the bytes were read from: what trust asks about
 
     def card(self, card_id: str) -> CardBase | None:
         """A card by id; a cloze card's items by their own ids (`<id>::c1`), never the cloze
@@ -220,6 +221,7 @@ class _FileLoader:
         self.deck_name = path.stem
         self.pos = _Positions("")
         self.raw = b""  # the bytes parsed (hashed for trust)
+        self.real: Path | None = None  # where they were read from (links followed)
 
     # -- reporting -------------------------------------------------------------------------
     def report(self, where: tuple[int, int], message: str, card: str | None = None) -> None:
@@ -228,8 +230,13 @@ class _FileLoader:
 
     # -- reading ---------------------------------------------------------------------------
     def read_text(self) -> str | None:
+        # the file's real path is found first and that path is opened, refusing a link in
+        # its last part: what is read is what stands at `self.real`, so a link swapped after
+        # the read cannot make trust (which asks where the deck really is) look elsewhere
+        self.real = Path(os.path.realpath(self.path))
         try:  # O_NONBLOCK: a FIFO (or a device) must be refused, not waited on
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(self.real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+                         | getattr(os, "O_NOFOLLOW", 0))
         except OSError as exc:
             self.report((1, 1), f"cannot read file: {exc.strerror or exc}")
             return None
@@ -799,7 +806,7 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
             if not f or ("cards", i, f) in loader.pos.values
         }
         loaded = LoadedDeck(deck, path, hashlib.sha256(loader.raw).hexdigest(), lines, fields,
-                            loader.pos.at(("id",)))
+                            loader.pos.at(("id",)), loader.real)
     return loaded, sorted(loader.problems)
 
 
