@@ -84,7 +84,7 @@ def test_lint_watch_relints_on_save(tmp_path: Path) -> None:
             line = proc.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)
-            if "watching" in line and "1 problems" in line:
+            if "watching" in line and "1 problem" in line:
                 break
         took = time.monotonic() - started
         text = "".join(lines)
