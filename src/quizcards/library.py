@@ -297,11 +297,12 @@ class Library:
     def refs(self) -> list[CardRef]:
         """Every loaded card in deck order, with the deck's tags merged into the card's."""
         if self._refs is None:
-            self._refs = [
-                CardRef(d.deck.id, c.id, frozenset(d.deck.tags) | frozenset(c.tags))
-                for d in self.decks.decks
-                for c in d.deck.items()  # a cloze card: one item per deletion number
-            ]
+            self._refs = []
+            for d in self.decks.decks:
+                deck_id, deck_tags = d.deck.id, frozenset(d.deck.tags)
+                self._refs.extend(  # a cloze card: one item per deletion number
+                    CardRef(deck_id, c.id, deck_tags | frozenset(c.tags) if c.tags else deck_tags)
+                    for c in d.deck.items())
             self._index = {ref.key: (i, ref) for i, ref in enumerate(self._refs)}
         return self._refs
 
