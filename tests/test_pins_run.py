@@ -386,3 +386,18 @@ def test_an_expected_operand_in_the_middle_of_a_chain() -> None:
     job = program("", [(1, "__qc_cmp__('K', (lambda: 1, None, lambda: 3), ('Lt', 'Lt'))")])
     _, obs = observe(job)
     assert [(u.key, u.value) for u in obs.units] == [("K.0", 1), ("K.2", 3)]
+
+
+def test_an_input_that_does_not_compile_is_named_in_the_stop() -> None:
+    obs = calls("def f(x):\n    return x", ["(1,)", "(2,"])
+    assert [u.key for u in obs.units] == ["I1"]
+    assert obs.stopped == ExcInfo("SyntaxError", "builtins",
+                                  ("SyntaxError", "Exception", "BaseException", "object"),
+                                  "'(' was never closed (<inputs>, line 1)", None, "check")
+
+
+def test_code_that_catches_the_output_limit_sees_why() -> None:
+    raw, obs = observe(card("try:\n    print('x' * (1 << 21))\nexcept Exception as e:\n"
+                            "    result = str(e)", ["value"]))
+    assert obs.result == "the code printed more than 1024 KiB" and obs.stdout_cut
+    assert raw["stdout"] == ""
