@@ -25,6 +25,7 @@ from quizcards.checker.judge import (
     reference_problem,
     slice_problem,
     truth_only,
+    unreadable,
     words,
 )
 from quizcards.checker.policy import opt_in_message
@@ -221,6 +222,18 @@ def test_the_truth_is_asked_for_only_for_a_readable_answer() -> None:
     assert judge_typed(SHAPE, counted, "two").malformed and asked == [1]
     assert judge_typed(VALUE, counted, "2 +").malformed and asked == [1]
     assert judge_typed(RAISES, counted, "it broke").malformed and asked == [1]
+
+
+def test_why_an_answer_is_unreadable_without_running_code() -> None:
+    assert unreadable(SHAPE, "(2, 7)") is None
+    assert unreadable(SHAPE, "2 by 7") == (
+        "cannot read '2 by 7' as a shape: 'by' is not a size (write e.g. (3, 4), 3x4 or "
+        "torch.Size([3, 4]); () for a scalar)")
+    assert unreadable(VALUE, "KeyError") is None  # an exception guess is readable
+    assert unreadable(RAISES, "it broke") == (
+        "cannot read 'it broke' as an exception name (write e.g. RuntimeError, or none if "
+        "nothing is raised)")
+    assert unreadable(OUTPUT, "anything at all") is None
 
 
 def test_value_answers() -> None:
