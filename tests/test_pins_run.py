@@ -401,3 +401,23 @@ def test_code_that_catches_the_output_limit_sees_why() -> None:
                             "    result = str(e)", ["value"]))
     assert obs.result == "the code printed more than 1024 KiB" and obs.stdout_cut
     assert raw["stdout"] == ""
+
+
+def test_a_single_comparison_of_arrays_keeps_its_elementwise_result() -> None:
+    # one link is never asked for its truth (an array's is ambiguous): its value is observed
+    job = program("import numpy as np", [
+        (1, "__qc_cmp__('K', (lambda: np.array([1, 2]), lambda: np.array([1, 3])), ('Eq',))")])
+    _, obs = observe(job)
+    assert [u.key for u in obs.units] == ["K.0", "K.1", "K.="] and obs.units[2].raised is None
+    assert obs.units[2].value == TensorValue("ndarray", "bool", (2,), (True, False))
+
+
+def test_a_check_that_does_not_compile_stops_the_program_naming_tests() -> None:
+    job = program("", [(1, "x = 1"), (3, "y = (")])
+    assert observe(job)[1].stopped == ExcInfo(
+        "SyntaxError", "builtins", ("SyntaxError", "Exception", "BaseException", "object"),
+        "'(' was never closed (<tests>, line 1)", 3, "check")
+    job = program("", [])
+    job["program"] = [{"line": 2}, {"line": 3, "src": "__qc_obs__('K', lambda: 1)"}]
+    _, obs = observe(job)  # a statement without source runs nothing
+    assert obs.stopped is None and [(u.key, u.value) for u in obs.units] == [("K", 1)]
