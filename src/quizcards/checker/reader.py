@@ -166,9 +166,9 @@ class _Reader:
         return [self.read(e) for e in node.elts]
 
     def n_Set(self, node: ast.Set) -> Any:
-        return self.hashable_set(node, [self.read(e) for e in node.elts])
+        return self.hashable_set([self.read(e) for e in node.elts])
 
-    def hashable_set(self, node: ast.AST, items: list[Any], frozen: bool = False) -> Any:
+    def hashable_set(self, items: list[Any], frozen: bool = False) -> Any:
         try:
             return frozenset(items) if frozen else set(items)
         except TypeError:
@@ -308,7 +308,7 @@ class _Reader:
                 return tuple(items)
             if name == "list":
                 return items
-            return self.hashable_set(node, items, frozen=name == "frozenset")
+            return self.hashable_set(items, frozen=name == "frozenset")
         raise self.bad(f"`{self.source(node.func)}(...)` is not something a value answer "
                        "may call")
 
@@ -372,7 +372,7 @@ class _Reader:
                     raise self.bad("only cpu tensors can be typed")
             else:
                 raise self.bad(f"{kind}(...) does not take `{kw.arg}=` here")
-        shape, flat = self.rectangular(node, data)
+        shape, flat = self.rectangular(data)
         if len(flat) > MAX_TENSOR_VALUES:
             raise self.bad("the tensor is too large to type")
         for v in flat:
@@ -384,11 +384,11 @@ class _Reader:
                 dtype = {"float32": "float64", "complex64": "complex128"}[dtype]
         return TensorValue(kind, dtype, shape, _convert(flat, dtype), None, requires_grad)
 
-    def rectangular(self, node: ast.AST, data: Any) -> tuple[tuple[int, ...], list[Any]]:
+    def rectangular(self, data: Any) -> tuple[tuple[int, ...], list[Any]]:
         if isinstance(data, list | tuple):
             if not data:
                 return (0,), []
-            parts = [self.rectangular(node, x) for x in data]
+            parts = [self.rectangular(x) for x in data]
             inner = parts[0][0]
             if any(p[0] != inner for p in parts):
                 raise self.bad("the rows have different lengths")
