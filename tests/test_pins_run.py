@@ -421,3 +421,18 @@ def test_a_check_that_does_not_compile_stops_the_program_naming_tests() -> None:
     job["program"] = [{"line": 2}, {"line": 3, "src": "__qc_obs__('K', lambda: 1)"}]
     _, obs = observe(job)  # a statement without source runs nothing
     assert obs.stopped is None and [(u.key, u.value) for u in obs.units] == [("K", 1)]
+
+
+def test_syntax_errors_name_the_part_that_did_not_compile() -> None:
+    _, obs = observe(card("result = (", ["value"], setup="x = 1"))
+    assert obs.raised is not None and obs.raised.message == "'(' was never closed (<card>, line 1)"
+    _, obs = observe(card("result = 1", ["value"], setup="x = ("))
+    assert obs.raised is not None and obs.raised.message == (
+        "'(' was never closed (<setup>, line 1)")
+
+
+def test_the_learners_syntax_message_is_cut_at_500_characters() -> None:
+    name = "a" * 600
+    raw, obs = observe(program(f"def f({name}):\n    global {name}\n", []))
+    assert obs.syntax is not None
+    assert raw["syntax"]["message"] == f"name '{name}' is parameter and global"[:500]
