@@ -364,6 +364,19 @@ def test_imports_in_the_tests_bind_their_names() -> None:
 def test_a_definition_nested_in_a_block_is_bound_by_the_block() -> None:
     assert sliced("if True:\n    def unused():\n        pass\nassert f(1) == 1\n") == [
         "__qc_cmp__('L4.1', (lambda: f(1), None), ('Eq',))"]
+    # a helper of the tests defined in a block decides, as one at the top level does: its
+    # call is observed, not only the arguments it is handed
+    assert units("if True:\n    def check(x):\n        return x == 2\nassert check(f(1))\n") == {
+        "L4.1": (4, "check(f(1))", False)}
+
+
+def test_a_walrus_in_an_assert_binds_in_a_block_as_at_the_top_level() -> None:
+    # the tests are transformed statement by statement on copies: a block's own statements
+    # must still be read as written (the walrus, not its observation inside a lambda)
+    for tests, line in (("assert (y := f(1)) == 1\n", 1),
+                        ("for i in range(2):\n    assert (y := f(i)) == 1\n", 1),
+                        ("x = 0\nif x == 0:\n    assert (y := f(x)) == 1\n", 2)):
+        assert refusal(tests).startswith(f"line {line}: `y` is bound here but no check needs it")
 
 
 def test_augmented_and_annotated_assignments() -> None:

@@ -6,13 +6,14 @@ Each test here was seen to fail with a one-token change of the code it pins (iss
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from quizcards.core.params import combinations, draw, fill, outside_code, placeholders, sample
 from quizcards.core.verdict import Verdict
-from quizcards.core.versions import parse_version, satisfies, spec_error, unmet
+from quizcards.core.versions import gate_reason, parse_version, satisfies, spec_error, unmet
 from quizcards.core.words import plural
 
 
@@ -95,6 +96,18 @@ def test_unmet() -> None:
     assert unmet({"jax": ">=1"}, installed) == "needs jax >=1, which is not installed"
     assert unmet({"python": ">=3", "torch": ">=2", "numpy": ">=1"}, installed) == (
         "needs torch >=2, have 1.4.0")
+
+
+def test_gate_reason_asks_the_deck_first_then_the_card() -> None:
+    installed = {"torch": "1.4.0", "numpy": None, "python": "3.11.7"}
+    deck, card = SimpleNamespace(requires={"torch": ">=1.6"}), SimpleNamespace(
+        requires={"numpy": ">=1"})
+    met, open_ = SimpleNamespace(requires={"python": ">=3"}), SimpleNamespace(requires=None)
+    assert gate_reason(deck, card, installed) == "needs torch >=1.6, have 1.4.0"
+    assert gate_reason(deck, open_, installed) == "needs torch >=1.6, have 1.4.0"
+    assert gate_reason(met, card, installed) == "needs numpy >=1, which is not installed"
+    assert gate_reason(open_, card, installed) == "needs numpy >=1, which is not installed"
+    assert gate_reason(met, met, installed) is None and gate_reason(open_, open_, installed) is None
 
 
 # -- wording and the verdict's JSON ------------------------------------------------------------

@@ -420,3 +420,8 @@ def test_output_normalisation() -> None:
     assert normalize_output("a \r\nb\t\r\n\r\n") == "a\nb"
     assert normalize_output("") == "" and normalize_output("\n\n") == ""
     assert normalize_output("\n\na") == "\n\na"
+
+
+def test_an_expression_of_a_kind_the_reader_does_not_know() -> None:
+    assert why("lambda: 1") == "`lambda: 1` is not something a value answer may contain"
+    assert why("x if y else z") == "`x if y else z` is not something a value answer may contain"

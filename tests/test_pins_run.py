@@ -386,3 +386,53 @@ def test_an_expected_operand_in_the_middle_of_a_chain() -> None:
     job = program("", [(1, "__qc_cmp__('K', (lambda: 1, None, lambda: 3), ('Lt', 'Lt'))")])
     _, obs = observe(job)
     assert [(u.key, u.value) for u in obs.units] == [("K.0", 1), ("K.2", 3)]
+
+
+def test_an_input_that_does_not_compile_is_named_in_the_stop() -> None:
+    obs = calls("def f(x):\n    return x", ["(1,)", "(2,"])
+    assert [u.key for u in obs.units] == ["I1"]
+    assert obs.stopped == ExcInfo("SyntaxError", "builtins",
+                                  ("SyntaxError", "Exception", "BaseException", "object"),
+                                  "'(' was never closed (<inputs>, line 1)", None, "check")
+
+
+def test_code_that_catches_the_output_limit_sees_why() -> None:
+    raw, obs = observe(card("try:\n    print('x' * (1 << 21))\nexcept Exception as e:\n"
+                            "    result = str(e)", ["value"]))
+    assert obs.result == "the code printed more than 1024 KiB" and obs.stdout_cut
+    assert raw["stdout"] == ""
+
+
+def test_a_single_comparison_of_arrays_keeps_its_elementwise_result() -> None:
+    # one link is never asked for its truth (an array's is ambiguous): its value is observed
+    job = program("import numpy as np", [
+        (1, "__qc_cmp__('K', (lambda: np.array([1, 2]), lambda: np.array([1, 3])), ('Eq',))")])
+    _, obs = observe(job)
+    assert [u.key for u in obs.units] == ["K.0", "K.1", "K.="] and obs.units[2].raised is None
+    assert obs.units[2].value == TensorValue("ndarray", "bool", (2,), (True, False))
+
+
+def test_a_check_that_does_not_compile_stops_the_program_naming_tests() -> None:
+    job = program("", [(1, "x = 1"), (3, "y = (")])
+    assert observe(job)[1].stopped == ExcInfo(
+        "SyntaxError", "builtins", ("SyntaxError", "Exception", "BaseException", "object"),
+        "'(' was never closed (<tests>, line 1)", 3, "check")
+    job = program("", [])
+    job["program"] = [{"line": 2}, {"line": 3, "src": "__qc_obs__('K', lambda: 1)"}]
+    _, obs = observe(job)  # a statement without source runs nothing
+    assert obs.stopped is None and [(u.key, u.value) for u in obs.units] == [("K", 1)]
+
+
+def test_syntax_errors_name_the_part_that_did_not_compile() -> None:
+    _, obs = observe(card("result = (", ["value"], setup="x = 1"))
+    assert obs.raised is not None and obs.raised.message == "'(' was never closed (<card>, line 1)"
+    _, obs = observe(card("result = 1", ["value"], setup="x = ("))
+    assert obs.raised is not None and obs.raised.message == (
+        "'(' was never closed (<setup>, line 1)")
+
+
+def test_the_learners_syntax_message_is_cut_at_500_characters() -> None:
+    name = "a" * 600
+    raw, obs = observe(program(f"def f({name}):\n    global {name}\n", []))
+    assert obs.syntax is not None
+    assert raw["syntax"]["message"] == f"name '{name}' is parameter and global"[:500]

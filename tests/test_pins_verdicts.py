@@ -25,6 +25,7 @@ from quizcards.checker.judge import (
     reference_problem,
     slice_problem,
     truth_only,
+    unreadable,
     words,
 )
 from quizcards.checker.policy import opt_in_message
@@ -221,6 +222,18 @@ def test_the_truth_is_asked_for_only_for_a_readable_answer() -> None:
     assert judge_typed(SHAPE, counted, "two").malformed and asked == [1]
     assert judge_typed(VALUE, counted, "2 +").malformed and asked == [1]
     assert judge_typed(RAISES, counted, "it broke").malformed and asked == [1]
+
+
+def test_why_an_answer_is_unreadable_without_running_code() -> None:
+    assert unreadable(SHAPE, "(2, 7)") is None
+    assert unreadable(SHAPE, "2 by 7") == (
+        "cannot read '2 by 7' as a shape: 'by' is not a size (write e.g. (3, 4), 3x4 or "
+        "torch.Size([3, 4]); () for a scalar)")
+    assert unreadable(VALUE, "KeyError") is None  # an exception guess is readable
+    assert unreadable(RAISES, "it broke") == (
+        "cannot read 'it broke' as an exception name (write e.g. RuntimeError, or none if "
+        "nothing is raised)")
+    assert unreadable(OUTPUT, "anything at all") is None
 
 
 def test_value_answers() -> None:
@@ -521,34 +534,34 @@ def test_a_reference_that_gives_no_truth() -> None:
     assert judge_code(CODE, PROGRAM, Run("timeout", None, "", dict(ISO), 5.0), mine()) == Verdict(
         "code", status="timeout", elapsed_ms=5.0, extra={"isolation": ISO},
         diagnosis="the card's reference: the card's reference ran past its time limit")
-    assert reference_problem(CODE, reference(syntax=SyntaxProblem(3, 1, "bad")), PROGRAM) == r(
+    assert reference_problem(reference(syntax=SyntaxProblem(3, 1, "bad")), PROGRAM) == r(
         status="error", diagnosis="the card's reference does not compile: line 3: bad")
-    assert reference_problem(CODE, reference(raised=exc(line=2)), PROGRAM) == r(
+    assert reference_problem(reference(raised=exc(line=2)), PROGRAM) == r(
         status="error", diagnosis="the card's reference raised ValueError: bad (line 2)")
-    assert reference_problem(CODE, reference(stopped=exc(line=3)), PROGRAM) == r(
+    assert reference_problem(reference(stopped=exc(line=3)), PROGRAM) == r(
         status="error", diagnosis="the card's checks fail on its reference: line 3 `total = "
         "f(1) + f(2)` raised ValueError: bad")
-    assert reference_problem(CODE, reference(stopped=exc(line=1)), PROGRAM) == r(
+    assert reference_problem(reference(stopped=exc(line=1)), PROGRAM) == r(
         status="error", diagnosis="the card's checks fail on its reference: line 1 raised "
         "ValueError: bad")  # the observation call itself is not shown
-    assert reference_problem(CODE, reference(stopped=exc(line=None)), PROGRAM) == r(
+    assert reference_problem(reference(stopped=exc(line=None)), PROGRAM) == r(
         status="error", diagnosis="the card's checks fail on its reference: a check raised "
         "ValueError: bad")
-    assert reference_problem(CODE, reference(Unit("L1.1.0", 2), Unit("L2.1.0", raised=exc())),
+    assert reference_problem(reference(Unit("L1.1.0", 2), Unit("L2.1.0", raised=exc())),
                              PROGRAM) == r(
         status="error", diagnosis="the card's checks fail on its reference: line 2: `f(2)` "
         "raised ValueError: bad")
-    assert reference_problem(CODE, reference(Unit("I1", raised=exc(), args=(3,))),
+    assert reference_problem(reference(Unit("I1", raised=exc(), args=(3,))),
                              program(entry="f")) == r(
         status="error", diagnosis="the card's reference f(3) raised ValueError: bad")
-    assert reference_problem(CODE, REF, PROGRAM) is None
+    assert reference_problem(REF, PROGRAM) is None
     assert judge_code(CODE, PROGRAM, reference(Unit("I1", raised=exc())), mine()).diagnosis == (
         "the card's checks fail on its reference: I1 raised ValueError: bad")
 
 
 def test_long_statements_are_cut_in_the_diagnosis() -> None:
     long = program(statements=[(5, "x = " + "1 + " * 40 + "1\nmore")])
-    text = reference_problem(CODE, reference(stopped=exc(line=5)), long)
+    text = reference_problem(reference(stopped=exc(line=5)), long)
     assert text is not None and text.diagnosis == (
         "the card's checks fail on its reference: line 5 `" + ("x = " + "1 + " * 40)[:100]
         + "` raised ValueError: bad")

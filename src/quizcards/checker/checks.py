@@ -236,8 +236,7 @@ def _changed(stmt: ast.stmt, tainted: set[str]) -> set[str]:
     names: set[str] = set()
     for node in [stmt, *_walk_outside_scopes(stmt)]:
         if isinstance(node, ast.Call):
-            receiver = node.func.value if isinstance(node.func, ast.Attribute) else node.func
-            if (root := _root(receiver)) is not None:
+            if (root := _root(node.func)) is not None:  # a method's receiver, or what is called
                 names.add(root)
             if _root(node.func) in tainted:  # the solution may change what it is given
                 for arg in [*node.args, *(k.value for k in node.keywords)]:

@@ -537,7 +537,7 @@ class Checker:
             program = self.program(card, values)
             ref = self.truth(deck, card, seed=seed, values=values, shipped=shipped)
             if answer is None:
-                problem = reference_problem(card, ref, program)
+                problem = reference_problem(ref, program)
                 return problem or Verdict("code", expected=card.answer or card.reference,
                                           extra={"isolation": ref.isolation})
             job = {"setup": deck.setup, "code": answer, "seed": seed, **program.job_part()}
@@ -580,7 +580,7 @@ class Checker:
         program = _verification_program(fill(card.tests, values))
         job = {"setup": deck.setup, "code": reference, "seed": 0, **program.job_part()}
         run = self._run(self._request(card, job, shipped))
-        problem = reference_problem(card, run, program)
+        problem = reference_problem(run, program)
         if problem is not None:
             return problem
         try:

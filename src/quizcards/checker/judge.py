@@ -421,7 +421,7 @@ def _cloze_truth_problem(card: ClozeItem, run: Run, program: Program | None
                          ) -> Verdict | None:
     """Why the original code gives nothing to compare a fill with (the card's fault)."""
     if program is not None:
-        problem = reference_problem(card, run, program)
+        problem = reference_problem(run, program)
         if problem is not None:
             problem.kind = "cloze"
             problem.diagnosis = problem.diagnosis.replace("the card's reference",
@@ -541,8 +541,7 @@ def _fill_outcome(card: ClozeItem, program: Program | None, truth: Run,
 
 
 # -- code cards ------------------------------------------------------------------------------
-def reference_problem(card: CodeCard | ClozeCard, ref: Run, program: Program
-                      ) -> Verdict | None:
+def reference_problem(ref: Run, program: Program) -> Verdict | None:
     """Why the reference run gives no truth to compare with (the card's fault), or None."""
     failed = _run_failed("code", ref, "the card's reference")
     if failed is not None:
@@ -572,7 +571,7 @@ def slice_problem(card: CodeCard, program: Program, sliced: Run, whole: Run) -> 
     """For lint: the sliced checks must observe on the reference what the whole tests do,
     else leaving out the statements no check seems to need changed what the checks see."""
     for run in (sliced, whole):
-        problem = reference_problem(card, run, program)
+        problem = reference_problem(run, program)
         if problem is not None:
             return problem
     a, b = sliced.observation, whole.observation
@@ -613,7 +612,7 @@ def _unit_label(key: str, program: Program, args: tuple[Any, ...] | None) -> str
 
 def judge_code(card: CodeCard | ClozeCard, program: Program, ref: Run, mine: Run) -> Verdict:
     """The learner's observations against the reference's, one unit at a time."""
-    problem = reference_problem(card, ref, program)
+    problem = reference_problem(ref, program)
     if problem is not None:
         return problem
     failed = _run_failed("code", mine, "your code")

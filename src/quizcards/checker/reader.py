@@ -128,7 +128,7 @@ class _Reader:
         self.arithmetic = arithmetic
         self.nodes = 0
 
-    def bad(self, node: ast.AST | None, why: str) -> MalformedAnswer:
+    def bad(self, why: str) -> MalformedAnswer:
         return MalformedAnswer(f"cannot read {self.text.strip()!r} as a value: {why} "
                                f"({VALUE_HOWTO})")
 
@@ -141,10 +141,10 @@ class _Reader:
     def read(self, node: ast.AST) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.bad(node, "it is too large")
+            raise self.bad("it is too large")
         method = getattr(self, "n_" + type(node).__name__, None)
         if method is None:
-            raise self.bad(node, f"`{self.source(node)}` is not something a value answer "
+            raise self.bad(f"`{self.source(node)}` is not something a value answer "
                            "may contain")
         return method(node)
 
@@ -152,7 +152,7 @@ class _Reader:
     def n_Constant(self, node: ast.Constant) -> Any:
         value = node.value
         if type(value) is int and abs(value) >= 10**4000:  # 0xfff... gets past the parser
-            raise self.bad(node, "the number has too many digits")
+            raise self.bad("the number has too many digits")
         if type(value) is float and math.isfinite(value):
             segment = ast.get_source_segment(self.text, node)
             if segment:
@@ -166,24 +166,24 @@ class _Reader:
         return [self.read(e) for e in node.elts]
 
     def n_Set(self, node: ast.Set) -> Any:
-        return self.hashable_set(node, [self.read(e) for e in node.elts])
+        return self.hashable_set([self.read(e) for e in node.elts])
 
-    def hashable_set(self, node: ast.AST, items: list[Any], frozen: bool = False) -> Any:
+    def hashable_set(self, items: list[Any], frozen: bool = False) -> Any:
         try:
             return frozenset(items) if frozen else set(items)
         except TypeError:
-            raise self.bad(node, "set items must be hashable (no lists inside a set)") from None
+            raise self.bad("set items must be hashable (no lists inside a set)") from None
 
     def n_Dict(self, node: ast.Dict) -> Any:
         out: dict[Any, Any] = {}
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                raise self.bad(node, "`**` is not allowed in a value")
+                raise self.bad("`**` is not allowed in a value")
             key = self.read(k)
             try:
                 hash(key)
             except TypeError:
-                raise self.bad(k, "dict keys must be hashable") from None
+                raise self.bad("dict keys must be hashable") from None
             out[key] = self.read(v)
         return out
 
@@ -192,7 +192,7 @@ class _Reader:
         number = isinstance(value, int | float | complex) and not isinstance(value, bool)
         if isinstance(node.op, ast.USub | ast.UAdd) and number:
             return -value if isinstance(node.op, ast.USub) else value
-        raise self.bad(node, f"`{self.source(node)}` is not a number")
+        raise self.bad(f"`{self.source(node)}` is not a number")
 
     def n_BinOp(self, node: ast.BinOp) -> Any:
         a, b = self.read(node.left), self.read(node.right)
@@ -201,12 +201,12 @@ class _Reader:
         ):  # a complex literal: 2+3j
             return a + b if isinstance(node.op, ast.Add) else a - b
         if not self.arithmetic:
-            raise self.bad(node, "type the value itself, not arithmetic")
+            raise self.bad("type the value itself, not arithmetic")
         numbers = (int, float)
         if not (isinstance(a, numbers) and isinstance(b, numbers)) or isinstance(a, bool) or (
             isinstance(b, bool)
         ):
-            raise self.bad(node, "arithmetic only on numbers")
+            raise self.bad("arithmetic only on numbers")
         op = type(node.op).__name__
         try:
             if op == "Add":
@@ -224,8 +224,8 @@ class _Reader:
             if op == "Pow" and abs(b) <= 64 and abs(a) <= 1e6:
                 return a**b
         except (ArithmeticError, ValueError):
-            raise self.bad(node, "the arithmetic fails") from None
-        raise self.bad(node, f"`{self.source(node)}` is not allowed")
+            raise self.bad("the arithmetic fails") from None
+        raise self.bad(f"`{self.source(node)}` is not allowed")
 
     # -- names -----------------------------------------------------------------------------
     def n_Name(self, node: ast.Name) -> Any:
@@ -247,13 +247,13 @@ class _Reader:
         """A generic alias such as list[int] or dict[str, int], as a class."""
         base = self.read(node.value)
         if not isinstance(base, TypeValue):
-            raise self.bad(node, f"`{self.source(node)}` is not a value you can type here")
+            raise self.bad(f"`{self.source(node)}` is not a value you can type here")
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         names = []
         for arg in args:
             value = self.read(arg)
             if not isinstance(value, TypeValue):
-                raise self.bad(node, f"`{self.source(node)}` is not a class")
+                raise self.bad(f"`{self.source(node)}` is not a class")
             names.append(value.name)
         return TypeValue(f"{base.name}[{', '.join(names)}]")
 
@@ -283,7 +283,7 @@ class _Reader:
                 return TypeValue(_TORCH_TYPES[attr])
             if module == "builtins" and attr in BUILTIN_TYPES:
                 return TypeValue(attr)
-        raise self.bad(node, f"`{self.source(node)}` is not a value you can type here")
+        raise self.bad(f"`{self.source(node)}` is not a value you can type here")
 
     # -- calls -----------------------------------------------------------------------------
     def n_Call(self, node: ast.Call) -> Any:
@@ -308,15 +308,15 @@ class _Reader:
                 return tuple(items)
             if name == "list":
                 return items
-            return self.hashable_set(node, items, frozen=name == "frozenset")
-        raise self.bad(node, f"`{self.source(node.func)}(...)` is not something a value answer "
+            return self.hashable_set(items, frozen=name == "frozenset")
+        raise self.bad(f"`{self.source(node.func)}(...)` is not something a value answer "
                        "may call")
 
     def iterable(self, node: ast.AST) -> Any:
         value = self.read(node)
         if isinstance(value, list | tuple | set | frozenset | str):
             return value
-        raise self.bad(node, "expected a list, tuple or set")
+        raise self.bad("expected a list, tuple or set")
 
     def number_call(self, node: ast.Call, name: str) -> Any:
         arg = self.read(node.args[0])
@@ -329,21 +329,21 @@ class _Reader:
                 return {"float": float, "int": int, "complex": complex}[name](arg)
         except (ValueError, OverflowError):
             pass
-        raise self.bad(node, f"`{self.source(node)}` is not a number")
+        raise self.bad(f"`{self.source(node)}` is not a number")
 
     def size(self, node: ast.Call) -> SizeValue:
         if node.keywords or len(node.args) > 1:
-            raise self.bad(node, "Size takes one list of sizes")
+            raise self.bad("Size takes one list of sizes")
         dims = self.read(node.args[0]) if node.args else []
         if not isinstance(dims, list | tuple) or not all(
             type(d) is int and d >= 0 for d in dims
         ):
-            raise self.bad(node, "Size takes a list of whole numbers")
+            raise self.bad("Size takes a list of whole numbers")
         return SizeValue(tuple(dims))
 
     def tensor(self, node: ast.Call, kind: str) -> TensorValue:
         if len(node.args) != 1:
-            raise self.bad(node, f"{kind}(...) takes the data as its one argument")
+            raise self.bad(f"{kind}(...) takes the data as its one argument")
         data = self.read(node.args[0])
         dtype: str | None = None
         requires_grad = False
@@ -360,41 +360,41 @@ class _Reader:
                 elif isinstance(value, str) and value in DTYPES:
                     dtype = value
                 else:
-                    raise self.bad(kw, "dtype must be a dtype such as torch.float32")
+                    raise self.bad("dtype must be a dtype such as torch.float32")
             elif kw.arg == "requires_grad":
                 flag = self.read(kw.value)
                 if not isinstance(flag, bool):
-                    raise self.bad(kw, "requires_grad is True or False")
+                    raise self.bad("requires_grad is True or False")
                 requires_grad = flag
             elif kw.arg == "device":
                 device = self.read(kw.value)
                 if device not in ("cpu", "cpu:0"):
-                    raise self.bad(kw, "only cpu tensors can be typed")
+                    raise self.bad("only cpu tensors can be typed")
             else:
-                raise self.bad(kw, f"{kind}(...) does not take `{kw.arg}=` here")
-        shape, flat = self.rectangular(node, data)
+                raise self.bad(f"{kind}(...) does not take `{kw.arg}=` here")
+        shape, flat = self.rectangular(data)
         if len(flat) > MAX_TENSOR_VALUES:
-            raise self.bad(node, "the tensor is too large to type")
+            raise self.bad("the tensor is too large to type")
         for v in flat:
             if not isinstance(v, int | float | complex):  # bool is an int
-                raise self.bad(node, f"a {kind} holds numbers, not {type(v).__name__}")
+                raise self.bad(f"a {kind} holds numbers, not {type(v).__name__}")
         if dtype is None:
             dtype = _tensor_dtype_for(flat)
             if kind == "ndarray" and dtype in ("float32", "complex64"):
                 dtype = {"float32": "float64", "complex64": "complex128"}[dtype]
         return TensorValue(kind, dtype, shape, _convert(flat, dtype), None, requires_grad)
 
-    def rectangular(self, node: ast.AST, data: Any) -> tuple[tuple[int, ...], list[Any]]:
+    def rectangular(self, data: Any) -> tuple[tuple[int, ...], list[Any]]:
         if isinstance(data, list | tuple):
             if not data:
                 return (0,), []
-            parts = [self.rectangular(node, x) for x in data]
+            parts = [self.rectangular(x) for x in data]
             inner = parts[0][0]
             if any(p[0] != inner for p in parts):
-                raise self.bad(node, "the rows have different lengths")
+                raise self.bad("the rows have different lengths")
             return (len(data), *inner), [v for p in parts for v in p[1]]
         if data is Ellipsis:
-            raise self.bad(node, "a summarized tensor (with ...) cannot be compared; type "
+            raise self.bad("a summarized tensor (with ...) cannot be compared; type "
                            "every value")
         return (), [data]
 
