@@ -42,7 +42,8 @@ def test_other_shapes(text: str, shape: tuple[int, ...]) -> None:
     assert parse_shape(text) == shape
 
 
-@pytest.mark.parametrize("text", ["(3, four)", "3.5x2", "(-1, 2)", "shape"])
+@pytest.mark.parametrize("text", ["(3, four)", "3.5x2", "(-1, 2)", "shape",
+                                  "x", "X", "*", ",", "(x)", "[,]", "x x", "×"])
 def test_malformed_shape_says_how_to_write_one(text: str) -> None:
     with pytest.raises(MalformedAnswer, match=r"write e\.g\."):
         parse_shape(text)

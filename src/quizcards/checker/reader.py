@@ -447,6 +447,9 @@ def parse_shape(text: str) -> tuple[int, ...]:
     if s == "":
         return ()
     parts = [p for p in re.split(r"\s*(?:,|x|×|\*|\s)\s*", s, flags=re.IGNORECASE) if p]
+    if not parts:  # only separators: `x`, `*`, `,` are no spelling of ()
+        raise MalformedAnswer(f"cannot read {text.strip()!r} as a shape: it has no sizes "
+                              "(write e.g. (3, 4) or 3x4; () for a scalar)")
     dims: list[int] = []
     for part in parts:
         if not re.fullmatch(r"\d{1,12}", part):
