@@ -212,3 +212,36 @@ def test_a_start_from_the_cache_never_imports_yaml(folder: Path, tmp_path: Path)
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.split() for _ in range(2)]
     assert runs == [["3", "True"], ["3", "False"]]
+
+
+def test_a_damaged_deck_inside_a_sound_cache_is_parsed_again_alone(
+        folder: Path, tmp_path: Path, parsed: list[str]) -> None:
+    """Each deck is pickled on its own: one bad entry costs one parse, not the cache."""
+    import dataclasses
+
+    _open(folder, tmp_path).close()
+    path = tmp_path / "profile-decks.cache"
+    data = pickle.loads(path.read_bytes())
+    key = next(k for k in data["entries"] if k.endswith("beta.yaml"))
+    data["entries"][key] = dataclasses.replace(data["entries"][key], deck=b"\x80\x05garbage")
+    path.write_bytes(pickle.dumps(data))
+    parsed.clear()
+    lib = _open(folder, tmp_path)
+    lib.close()
+    assert parsed == ["beta"]
+    assert [d.deck.id for d in lib.decks.decks] == ["alpha", "beta", "gamma"]
+    parsed.clear()
+    _open(folder, tmp_path).close()
+    assert parsed == []  # the entry was written again
+
+
+def test_a_save_reuses_the_bytes_of_decks_not_parsed_again(folder: Path, tmp_path: Path) -> None:
+    _open(folder, tmp_path).close()
+    path = tmp_path / "profile-decks.cache"
+    before = pickle.loads(path.read_bytes())["entries"]
+    _write(folder, "alpha", answer="changed")
+    _open(folder, tmp_path).close()
+    after = pickle.loads(path.read_bytes())["entries"]
+    for key, entry in after.items():
+        changed = key.endswith("alpha.yaml")
+        assert (entry.deck == before[key].deck) is not changed, key

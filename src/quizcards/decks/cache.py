@@ -10,6 +10,11 @@ read only when it belongs to this user and nobody else may write it (card code c
 it: the sandbox denies writes to the user's files). Anything wrong with it (missing, corrupt,
 from another version of quizcards, pydantic or the deck models) reads as empty and is
 rewritten after the decks have been parsed.
+
+Each deck is pickled on its own inside the file: a start reads the file's index and unpickles
+only the decks whose files are unchanged (after a `git pull` that touched every deck it
+unpickles none), and a save re-uses the bytes of the decks it did not parse again (editing one
+deck of 50 re-pickles one).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from quizcards.files import atomic_write
 if TYPE_CHECKING:
     from quizcards.decks.loader import LoadedDeck
 
-FORMAT = 1
+FORMAT = 2  # 2: each deck pickled on its own inside the file
 MAX_CACHE_BYTES = 512 << 20  # larger is not ours: ignored
 
 
@@ -37,7 +42,7 @@ class _Entry:
     size: int
     mtime_ns: int
     sha256: str
-    deck: LoadedDeck
+    deck: bytes  # the LoadedDeck, pickled on its own: unpickled only when the file is unchanged
 
 
 def fingerprint() -> str:
@@ -105,9 +110,19 @@ class DeckCache:
         if raw is None or hashlib.sha256(raw).hexdigest() != entry.sha256:
             self.misses += 1
             return None
+        from quizcards.decks.loader import LoadedDeck
+
+        try:
+            deck = pickle.loads(entry.deck)
+        except Exception:  # a damaged entry in a sound file: parse the deck again
+            self.misses += 1
+            return None
+        if not isinstance(deck, LoadedDeck):
+            self.misses += 1
+            return None
         self.hits += 1
         self._new[key] = entry
-        return replace(entry.deck, path=path)
+        return replace(deck, path=path)
 
     def put(self, path: Path, deck: LoadedDeck) -> None:
         """Remember a deck that loaded with no problem (its sha256 is of the bytes parsed)."""
@@ -115,7 +130,9 @@ class DeckCache:
             info = path.stat()
         except OSError:
             return
-        self._new[str(path.resolve())] = _Entry(info.st_size, info.st_mtime_ns, deck.sha256, deck)
+        self._new[str(path.resolve())] = _Entry(
+            info.st_size, info.st_mtime_ns, deck.sha256,
+            pickle.dumps(deck, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save(self) -> None:
         """Write the entries of this load (dropping files no longer loaded) when they changed.
