@@ -31,6 +31,7 @@ from quizcards.core.queue import (
     Summary,
     build_queue,
     deck_counts,
+    index_of,
 )
 from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, deck_files, load_paths
 from quizcards.store.db import Answer, HistoryEntry, Store, Undone
@@ -303,7 +304,7 @@ class Library:
                 self._refs.extend(  # a cloze card: one item per deletion number
                     CardRef(deck_id, c.id, deck_tags | frozenset(c.tags) if c.tags else deck_tags)
                     for c in d.deck.items())
-            self._index = {ref.key: (i, ref) for i, ref in enumerate(self._refs)}
+            self._index = index_of(self._refs)
         return self._refs
 
     def lookup(self, key: Key) -> tuple[LoadedDeck, CardBase] | None:

@@ -41,6 +41,10 @@ class Flags:
     buried_day: int | None = None  # buried for this study day only
     leech: bool = False
 
+    def hides_on(self, day: int) -> bool:
+        """Kept out of the queue on this study day: suspended, or buried for it."""
+        return self.suspended or self.buried_day == day
+
 
 @dataclass(frozen=True)
 class DailyLimits:
@@ -107,6 +111,11 @@ def inputs_from_summaries(states: Mapping[Key, Summary], day: int) -> QueueInput
     return QueueInputs(seen, sorted(due), repeats)
 
 
+def index_of(cards: Sequence[CardRef]) -> dict[Key, tuple[int, CardRef]]:
+    """Each card's key to its deck-order position and ref (what `index` arguments take)."""
+    return {ref.key: (i, ref) for i, ref in enumerate(cards)}
+
+
 def build_queue(
     cards: Sequence[CardRef],
     facts: QueueInputs,
@@ -122,7 +131,7 @@ def build_queue(
     key to (position, ref) and may be passed in when cached (it is derived from `cards`)."""
     done = done or DoneToday()
     if index is None:
-        index = {ref.key: (i, ref) for i, ref in enumerate(cards)}
+        index = index_of(cards)
     deck_filter = set(decks) if decks else None
     tag_filter = set(tags) if tags else None
 
@@ -137,7 +146,7 @@ def build_queue(
         if tag_filter is not None and not (tag_filter & ref.tags):
             return None
         flag = flags.get(key)
-        if flag is not None and (flag.suspended or flag.buried_day == day):
+        if flag is not None and flag.hides_on(day):
             return None
         return order
 
@@ -210,8 +219,8 @@ def deck_counts(
     home screen's deck list at 50 decks and 50,000 cards). `index` as for build_queue."""
     done = done or DoneToday()
     if index is None:
-        index = {ref.key: (i, ref) for i, ref in enumerate(cards)}
-    hidden = {key for key, flag in flags.items() if flag.suspended or flag.buried_day == day}
+        index = index_of(cards)
+    hidden = {key for key, flag in flags.items() if flag.hides_on(day)}
 
     def shown(key: Key) -> str | None:
         """The card's deck when it may be shown today, else None."""
