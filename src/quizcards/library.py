@@ -33,7 +33,14 @@ from quizcards.core.queue import (
     deck_counts,
     index_of,
 )
-from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, deck_files, load_paths
+from quizcards.decks.loader import (
+    LoadedDeck,
+    LoadResult,
+    Problem,
+    deck_files,
+    display_path,
+    load_paths,
+)
 from quizcards.store.db import Answer, HistoryEntry, Store, Undone
 from quizcards.store.lease import Owner
 
@@ -116,13 +123,6 @@ def folder_statuses(config: Config) -> list[FolderStatus]:
     return statuses
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _load_decks(folders: list[Path], cache: DeckCache) -> LoadResult:
     """Every deck under `folders` whose real path is in one of them, each file once (a folder
     listed twice or inside another adds nothing). A link out of them is reported and not
@@ -138,7 +138,7 @@ def _load_decks(folders: list[Path], cache: DeckCache) -> LoadResult:
             opened = next((why for folder in real_folders if real.is_relative_to(folder)
                            and (why := paths.open_to_others(real, folder)) is not None), None)
             outside.append(Problem(
-                _display(path), 1, 1, path.stem, None,
+                display_path(path), 1, 1, path.stem, None,
                 f"not loaded: {opened}, so another user could put code in it (make it "
                 "yours alone, e.g. `chmod o-w`)" if opened is not None else
                 f"not loaded: a link to {real}, outside your deck folders (add the folder it "
@@ -151,7 +151,7 @@ def _load_decks(folders: list[Path], cache: DeckCache) -> LoadResult:
     for loaded in [d for d in result.decks
                    if d.real is not None and not paths.within(d.real, real_folders)]:
         result.decks.remove(loaded)
-        outside.append(Problem(_display(loaded.path), 1, 1, loaded.deck.id, None,
+        outside.append(Problem(display_path(loaded.path), 1, 1, loaded.deck.id, None,
                                f"not loaded: read from {loaded.real}, outside your deck "
                                "folders"))
     result.problems.extend(outside)

@@ -20,7 +20,7 @@ from quizcards.core.models import CardBase, ClozeItem, CodeCard, ShapeCard
 from quizcards.core.params import fill, sample
 from quizcards.core.verdict import Verdict
 from quizcards.core.words import plural
-from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, load_paths
+from quizcards.decks.loader import LoadedDeck, LoadResult, Problem, display_path, load_paths
 
 if TYPE_CHECKING:
     from quizcards.checker.client import Checker
@@ -94,7 +94,7 @@ def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]
     for loaded in result.decks:
         if not is_trusted(loaded.real or loaded.path, loaded.sha256, folders):
             report.problems.append(Problem(
-                _rel(loaded.path), 1, 1, loaded.deck.id, None,
+                display_path(loaded.path), 1, 1, loaded.deck.id, None,
                 f"not run: this deck {why_untrusted(loaded.path)}; run `quizcards trust "
                 f"{loaded.path}` after reading it, or add its folder to your deck folders "
                 "(`quizcards folders add DIR`)"))
@@ -109,13 +109,6 @@ def _plan(result: LoadResult, max_combos: int, report: LintReport) -> list[_Run]
             for values in sample(card.params, max_combos):
                 runs.append(_Run(loaded, card, values, stated_answer(card, values)))
     return runs
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _where(values: dict[str, Any]) -> str:

@@ -138,7 +138,7 @@ class LoadedDeck:
         line, col = self.field_positions.get(
             (card_id, fieldname),
             self.field_positions.get((card_id, ""), (self.card_lines.get(card_id, 1), 1)))
-        return Problem(_display(self.path), line, col, self.deck.id, card_id, message)
+        return Problem(display_path(self.path), line, col, self.deck.id, card_id, message)
 
 
 @dataclass
@@ -813,7 +813,7 @@ def load_file(path: Path, display: str | None = None) -> tuple[LoadedDeck | None
 def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
     """The bytes of a deck that loads (read once, size and alias limits applied), or None
     with the problems: what `quizcards trust` pins."""
-    loader = _FileLoader(path, _display(path))
+    loader = _FileLoader(path, display_path(path))
     deck = loader.load()
     return (loader.raw if deck is not None else None), sorted(loader.problems)
 
@@ -838,7 +838,7 @@ def load_paths(paths: Iterable[Path], cache: DeckCache | None = None) -> LoadRes
     for path in deck_files(paths):
         loaded = cache.get(path) if cache is not None else None
         if loaded is None:
-            loaded, problems = load_file(path, _display(path))
+            loaded, problems = load_file(path, display_path(path))
             result.problems.extend(problems)
             if loaded is None:
                 continue
@@ -848,8 +848,8 @@ def load_paths(paths: Iterable[Path], cache: DeckCache | None = None) -> LoadRes
         if deck_id in owners:  # positioned from the first load: no second parse
             line, col = loaded.id_position
             result.problems.append(Problem(
-                _display(path), line, col, deck_id, None,
-                f"duplicate deck id '{deck_id}' (also in {_display(owners[deck_id])})"))
+                display_path(path), line, col, deck_id, None,
+                f"duplicate deck id '{deck_id}' (also in {display_path(owners[deck_id])})"))
             continue
         owners[deck_id] = path
         result.decks.append(loaded)
@@ -858,7 +858,7 @@ def load_paths(paths: Iterable[Path], cache: DeckCache | None = None) -> LoadRes
     return result
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
