@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import stat
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -368,13 +368,14 @@ class Library:
 
     def _deck_counts(self, day: int, facts: QueueInputs, flags: dict[Key, Flags],
                      done: DoneToday) -> dict[str, DeckCounts]:
-        today = deck_counts(self.refs(), facts, flags, day, self.config.limits, done,
-                            self._index)
+        refs = self.refs()
+        today = deck_counts(refs, facts, flags, day, self.config.limits, done, self._index)
+        items = Counter(ref.deck_id for ref in refs)  # the refs are the decks' items, made once
         counts = {}
         for loaded in self.decks.decks:
             deck = today.get(loaded.deck.id, DeckToday(0, 0, 0))  # a deck with no cards
             counts[loaded.deck.id] = DeckCounts(deck.new, deck.repeats, deck.reviews,
-                                                len(loaded.deck.items()))
+                                                items[loaded.deck.id])
         return counts
 
     def stats(self, now: datetime | None = None) -> TodayStats:
